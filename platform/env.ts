@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads `process.env`. Every service describes the variables it needs as a zod
+ * object and calls {@link loadEnv} once at start; the result is passed down explicitly.
+ */
+export function loadEnv<S extends z.ZodType>(schema: S, source = process.env): z.output<S> {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** A TCP port; 0 asks the OS for a free one. */
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** Variables every process shares. */
+export const commonEnv = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Address servers bind to. */
+  HOST: z.string().default('127.0.0.1'),
+});

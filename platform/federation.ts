@@ -1,0 +1,40 @@
+import 'reflect-metadata';
+import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { parse, type GraphQLSchema } from 'graphql';
+import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
+
+/** Federation directives a subgraph may use. */
+const FEDERATION_LINK =
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", ' +
+  'import: ["@key", "@shareable", "@external", "@requires", "@provides", "@interfaceObject"])';
+
+export type ReferenceResolvers = Record<
+  string,
+  { __resolveReference(reference: never, context: never): unknown }
+>;
+
+/**
+ * Builds a Federation 2 subgraph schema from type-graphql classes. type-graphql knows nothing of
+ * federation, so its schema is printed with directives (graphql's own printer drops `@key`),
+ * linked to the federation spec and rebuilt by `buildSubgraphSchema`; `__resolveReference`
+ * functions are merged into the resolver map by hand.
+ */
+export async function buildFederatedSchema(
+  options: Omit<BuildSchemaOptions, 'skipCheck'>,
+  referenceResolvers: ReferenceResolvers = {},
+): Promise<GraphQLSchema> {
+  const schema = await buildSchema({ ...options, skipCheck: true });
+  const typeDefs = parse(`${FEDERATION_LINK}\n\n${printSchemaWithDirectives(schema)}`);
+  const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
+  for (const [typeName, reference] of Object.entries(referenceResolvers)) {
+    resolvers[typeName] = { ...(resolvers[typeName] as object), ...reference } as never;
+  }
+  return buildSubgraphSchema({ typeDefs, resolvers });
+}
+
+/** The SDL a subgraph reports in `_service { sdl }`. */
+export function printSdl(schema: GraphQLSchema): string {
+  return printSubgraphSchema(schema);
+}

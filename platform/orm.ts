@@ -1,0 +1,50 @@
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import type { Logger } from './logger.js';
+
+export { MikroORM };
+
+export interface OrmOptions {
+  url: string;
+  /** The Postgres schema that owns this subgraph's tables and its migration log. */
+  schema: string;
+  entities: NonNullable<Options['entities']>;
+  migrations: MigrationObject[];
+  log: Logger;
+  /** Called with every SQL statement (tests count them). */
+  onQuery?: ((sql: string) => void) | undefined;
+  /** @default 10 */
+  poolSize?: number;
+}
+
+/** Opens a MikroORM instance on one subgraph's schema and brings it up to date by migration. */
+export async function openOrm(options: OrmOptions): Promise<MikroORM> {
+  const { log, onQuery } = options;
+  const orm = await MikroORM.init({
+    clientUrl: options.url,
+    schema: options.schema,
+    entities: options.entities,
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: options.migrations,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+    },
+    // Unqualified names in migrations and raw SQL mean this subgraph's own schema.
+    driverOptions: { connection: { options: `-c search_path=${options.schema}` } },
+    allowGlobalContext: false,
+    pool: { min: 0, max: options.poolSize ?? 10 },
+    debug: onQuery ? ['query'] : false,
+    logger: (message) => {
+      if (onQuery && message.startsWith('[query]')) onQuery(message);
+      else log.debug({ orm: message }, 'orm');
+    },
+    colors: false,
+  });
+  const done = await orm.getMigrator().up();
+  if (done.length > 0) log.info({ migrations: done.map((m) => m.name) }, 'migrations applied');
+  return orm;
+}

@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { gatewayEnv } from '../gateway/env.js';
+import { startGateway } from '../gateway/server.js';
+import { openDatabase } from '../platform/database.js';
+import { loadEnv } from '../platform/env.js';
+import { createLogger } from '../platform/logger.js';
+import { onShutdown } from '../platform/shutdown.js';
+import { startSubgraph, type RunningSubgraph } from '../platform/subgraph.js';
+import { portOf, subgraphEnv, type SubgraphEnv } from './env.js';
+import { subgraphs } from './registry.js';
+
+/**
+ * `npm start`: PostgreSQL (embedded unless DATABASE_URL is set), the three subgraphs and the
+ * gateway in this one process; Ctrl-C or SIGTERM stops them all, the database last.
+ */
+const began = performance.now();
+const env = loadEnv(subgraphEnv) as SubgraphEnv;
+const gwEnv = loadEnv(gatewayEnv);
+const log = createLogger('dpv-graph', env.LOG_LEVEL);
+const production = env.NODE_ENV === 'production';
+
+const db = await openDatabase({
+  url: env.DATABASE_URL,
+  dataDir: path.resolve(env.EMBEDDED_PG_DIR),
+  port: env.EMBEDDED_PG_PORT,
+  database: 'dpv',
+  log,
+});
+const running: RunningSubgraph[] = [];
+const stopAll = [
+  async () => {
+    for (const s of running.reverse()) await s.close();
+  },
+  () => db.stop(),
+];
+onShutdown(log, stopAll);
+
+try {
+  for (const def of subgraphs) {
+    running.push(
+      await startSubgraph(def, {
+        databaseUrl: db.url,
+        host: env.HOST,
+        port: portOf(env, def),
+        log,
+        seedWhenEmpty: env.SEED_DEMO_DATA,
+        production,
+      }),
+    );
+  }
+  const gateway = await startGateway({
+    supergraphPath: gwEnv.SUPERGRAPH_PATH,
+    subgraphUrls: Object.fromEntries(running.map((s) => [s.name, s.url])),
+    host: gwEnv.HOST,
+    port: gwEnv.PORT,
+    timeoutMs: gwEnv.SUBGRAPH_TIMEOUT_MS,
+    production,
+    log,
+  });
+  stopAll.unshift(() => gateway.close());
+  log.info(
+    { url: gateway.url, startupMs: Math.round(performance.now() - began) },
+    `dpv-graph ready at ${gateway.url}`,
+  );
+} catch (err) {
+  log.fatal({ err }, 'start failed');
+  for (const step of stopAll) await step().catch(() => {});
+  process.exit(1);
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { commonEnv, port } from '../platform/env.js';
+import type { SubgraphDefinition } from '../platform/subgraph.js';
+import { subgraphs } from './registry.js';
+
+/** `ENHETSREGISTERET_PORT` and so on. */
+export const portVariable = (subgraph: Pick<SubgraphDefinition, 'name'>) =>
+  `${subgraph.name.toUpperCase()}_PORT`;
+
+export const subgraphEnv = commonEnv.extend({
+  /** Use this PostgreSQL server; when unset, an embedded one is started (dev runner only). */
+  DATABASE_URL: z.url().optional(),
+  /** Data directory of the embedded PostgreSQL. */
+  EMBEDDED_PG_DIR: z.string().default('.data/pg'),
+  /** Port of the embedded PostgreSQL. */
+  EMBEDDED_PG_PORT: port(54329),
+  /** Load the demo data set into empty tables on start. */
+  SEED_DEMO_DATA: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  ...Object.fromEntries(subgraphs.map((s) => [portVariable(s), port(s.defaultPort)])),
+});
+
+export type SubgraphEnv = z.output<typeof subgraphEnv> & Record<string, unknown>;
+
+/** The configured port of one subgraph. */
+export function portOf(env: SubgraphEnv, subgraph: SubgraphDefinition): number {
+  return env[portVariable(subgraph)] as number;
+}

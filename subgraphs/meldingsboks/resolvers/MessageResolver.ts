@@ -1,0 +1,31 @@
+import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../context.js';
+import { Message } from '../entities/Message.js';
+import { Enhet } from './Enhet.js';
+
+@Resolver(() => Message)
+export class MessageResolver {
+  @Query(() => Message, { nullable: true })
+  message(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Message | null> {
+    return isUuid(id) ? ctx.loaders.message.load(id) : Promise.resolve(null);
+  }
+
+  @FieldResolver(() => Enhet, { description: 'Mottaker: the enhet whose inbox holds the message.' })
+  recipient(@Root() message: Message): Enhet {
+    return { organisasjonsnummer: message.recipientOrgnr };
+  }
+
+  @FieldResolver(() => Enhet, { description: 'Avsender: the public body that sent the message.' })
+  sender(@Root() message: Message): Enhet {
+    return { organisasjonsnummer: message.senderOrgnr };
+  }
+}
+
+export const messageReference = {
+  __resolveReference: (ref: { id: string }, ctx: Context) =>
+    isUuid(ref.id) ? ctx.loaders.message.load(ref.id) : null,
+};
+
+function isUuid(id: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+}

@@ -1,0 +1,29 @@
+import { loadEnv } from '../platform/env.js';
+import { createLogger } from '../platform/logger.js';
+import { onShutdown } from '../platform/shutdown.js';
+import { startSubgraph } from '../platform/subgraph.js';
+import { portOf, subgraphEnv, type SubgraphEnv } from './env.js';
+import { subgraphs } from './registry.js';
+
+/** Runs one subgraph alone, as its container does: `node dist/subgraphs/service.js NAME`. */
+const name = process.argv[2];
+const def = subgraphs.find((s) => s.name === name);
+if (!def) {
+  console.error(`usage: service.js <${subgraphs.map((s) => s.name).join('|')}>`);
+  process.exit(2);
+}
+const env = loadEnv(subgraphEnv) as SubgraphEnv;
+const log = createLogger(def.name, env.LOG_LEVEL);
+if (!env.DATABASE_URL) {
+  log.fatal('DATABASE_URL is required when a subgraph runs alone (npm start embeds PostgreSQL)');
+  process.exit(2);
+}
+const subgraph = await startSubgraph(def, {
+  databaseUrl: env.DATABASE_URL,
+  host: env.HOST,
+  port: portOf(env, def),
+  log,
+  seedWhenEmpty: env.SEED_DEMO_DATA,
+  production: env.NODE_ENV === 'production',
+});
+onShutdown(log, [() => subgraph.close()]);
