@@ -15,7 +15,10 @@ export const gatewayEnv = commonEnv.extend({
     .default('')
     .transform((raw, ctx) => {
       const urls: Record<string, string> = {};
-      for (const pair of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+      for (const pair of raw
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
         const [name, url] = pair.split('=', 2);
         if (!name || !url || !URL.canParse(url)) {
           ctx.addIssue({ code: 'custom', message: `expected name=url, got "${pair}"` });

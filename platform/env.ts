@@ -14,7 +14,8 @@ export function loadEnv<S extends z.ZodType>(schema: S, source = process.env): z
 }
 
 /** A TCP port; 0 asks the OS for a free one. */
-export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+export const port = (fallback: number) =>
+  z.coerce.number().int().min(0).max(65535).default(fallback);
 
 /** Variables every process shares. */
 export const commonEnv = z.object({
@@ -23,3 +24,7 @@ export const commonEnv = z.object({
   /** Address servers bind to. */
   HOST: z.string().default('127.0.0.1'),
 });
+
+/** A URL that may be unset; an empty value (as `.env.example` has it) counts as unset. */
+export const optionalUrl = () =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
+import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { parse, type GraphQLSchema } from 'graphql';
+import { graphql, parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
 
 /** Federation directives a subgraph may use. */
@@ -34,7 +34,10 @@ export async function buildFederatedSchema(
   return buildSubgraphSchema({ typeDefs, resolvers });
 }
 
-/** The SDL a subgraph reports in `_service { sdl }`. */
-export function printSdl(schema: GraphQLSchema): string {
-  return printSubgraphSchema(schema);
+/** The SDL a subgraph reports in `_service { sdl }`, which is what composition reads. */
+export async function printSdl(schema: GraphQLSchema): Promise<string> {
+  const result = await graphql({ schema, source: '{ _service { sdl } }' });
+  const sdl = (result.data?._service as { sdl?: string } | undefined)?.sdl;
+  if (!sdl) throw new Error(`No _service.sdl: ${JSON.stringify(result.errors)}`);
+  return sdl;
 }

@@ -12,7 +12,7 @@ export interface Composition {
 /** Builds every subgraph's schema from code and composes the supergraph. */
 export async function composeFromCode(): Promise<Composition> {
   const subgraphSdl: Record<string, string> = {};
-  for (const def of subgraphs) subgraphSdl[def.name] = printSdl(await def.buildSchema());
+  for (const def of subgraphs) subgraphSdl[def.name] = await printSdl(await def.buildSchema());
   const result = composeServices(
     subgraphs.map((def) => ({
       name: def.name,
@@ -21,7 +21,9 @@ export async function composeFromCode(): Promise<Composition> {
     })),
   );
   if (result.errors) {
-    throw new Error(`Composition failed:\n${result.errors.map((e) => `- ${e.message}`).join('\n')}`);
+    throw new Error(
+      `Composition failed:\n${result.errors.map((e) => `- ${e.message}`).join('\n')}`,
+    );
   }
   return { subgraphSdl, supergraphSdl: result.supergraphSdl };
 }

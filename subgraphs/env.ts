@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, port } from '../platform/env.js';
+import { commonEnv, optionalUrl, port } from '../platform/env.js';
 import type { SubgraphDefinition } from '../platform/subgraph.js';
 import { subgraphs } from './registry.js';
 
@@ -9,7 +9,7 @@ export const portVariable = (subgraph: Pick<SubgraphDefinition, 'name'>) =>
 
 export const subgraphEnv = commonEnv.extend({
   /** Use this PostgreSQL server; when unset, an embedded one is started (dev runner only). */
-  DATABASE_URL: z.url().optional(),
+  DATABASE_URL: optionalUrl(),
   /** Data directory of the embedded PostgreSQL. */
   EMBEDDED_PG_DIR: z.string().default('.data/pg'),
   /** Port of the embedded PostgreSQL. */

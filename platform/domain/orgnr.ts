@@ -1,4 +1,4 @@
-import { ClientError, ErrorCode } from "../errors.js";
+import { ClientError, ErrorCode } from '../errors.js';
 
 /**
  * Organisasjonsnummer: nine digits, the last a mod-11 check digit over the first eight with

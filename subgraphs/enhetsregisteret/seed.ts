@@ -15,13 +15,23 @@ const FORMER: Organisasjonsform[] = [
  * Senders are real public bodies; recipients are made up (valid check digits, numbers starting
  * with 31, which brreg has not assigned to anyone).
  */
-export const DEMO_ENHETER: Array<Pick<Enhet, 'organisasjonsnummer' | 'navn' | 'organisasjonsformKode'>> = [
+export const DEMO_ENHETER: Array<
+  Pick<Enhet, 'organisasjonsnummer' | 'navn' | 'organisasjonsformKode'>
+> = [
   { organisasjonsnummer: '974761076', navn: 'SKATTEETATEN', organisasjonsformKode: 'ORGL' },
-  { organisasjonsnummer: '974760673', navn: 'REGISTERENHETEN I BRØNNØYSUND', organisasjonsformKode: 'ORGL' },
+  {
+    organisasjonsnummer: '974760673',
+    navn: 'REGISTERENHETEN I BRØNNØYSUND',
+    organisasjonsformKode: 'ORGL',
+  },
   { organisasjonsnummer: '958935420', navn: 'OSLO KOMMUNE', organisasjonsformKode: 'KOMM' },
   { organisasjonsnummer: '310012343', navn: 'FJELLTOPP BAKERI AS', organisasjonsformKode: 'AS' },
   { organisasjonsnummer: '310024686', navn: 'NORDLYS REGNSKAP AS', organisasjonsformKode: 'AS' },
-  { organisasjonsnummer: '310037028', navn: 'KARI NORDMANN SNEKKERVERKSTED', organisasjonsformKode: 'ENK' },
+  {
+    organisasjonsnummer: '310037028',
+    navn: 'KARI NORDMANN SNEKKERVERKSTED',
+    organisasjonsformKode: 'ENK',
+  },
   { organisasjonsnummer: '310049360', navn: 'HAVBRIS SEILFORENING', organisasjonsformKode: 'FLI' },
 ];
 

@@ -12,7 +12,9 @@ export class Message {
   id!: string;
 
   @Property({ type: 'text' })
-  @Field(() => String, { description: 'Tittel: names the enhet and the service; nothing sensitive.' })
+  @Field(() => String, {
+    description: 'Tittel: names the enhet and the service; nothing sensitive.',
+  })
   title!: string;
 
   /** Mottaker: organisasjonsnummer of the recipient enhet. */
@@ -25,7 +27,8 @@ export class Message {
 
   @Property({ type: 'text' })
   @Field(() => String, {
-    description: 'DPV service code and edition (tjenestekode/utgave), e.g. "4255/8" for skatter og avgifter.',
+    description:
+      'DPV service code and edition (tjenestekode/utgave), e.g. "4255/8" for skatter og avgifter.',
   })
   serviceCode!: string;
 

@@ -1,4 +1,14 @@
-import { Arg, Ctx, Directive, Field, FieldResolver, Int, ObjectType, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  Directive,
+  Field,
+  FieldResolver,
+  Int,
+  ObjectType,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
 import type { Context } from '../context.js';
 import { Message } from '../entities/Message.js';

@@ -22,8 +22,18 @@ export function createLoaders(em: EntityManager) {
       async (scopes) => {
         const candidates = await em.find(NotificationPolicy, {
           $and: [
-            { $or: [{ senderOrgnr: { $in: scopes.map((s) => s.senderOrgnr) } }, { senderOrgnr: null }] },
-            { $or: [{ serviceCode: { $in: scopes.map((s) => s.serviceCode) } }, { serviceCode: null }] },
+            {
+              $or: [
+                { senderOrgnr: { $in: scopes.map((s) => s.senderOrgnr) } },
+                { senderOrgnr: null },
+              ],
+            },
+            {
+              $or: [
+                { serviceCode: { $in: scopes.map((s) => s.serviceCode) } },
+                { serviceCode: null },
+              ],
+            },
           ],
         });
         return scopes.map((scope) =>

@@ -33,7 +33,10 @@ export class MessagePolicyResolver {
     description: 'The notification policy that applies to this message, if any.',
   })
   @Directive('@requires(fields: "serviceCode sender { organisasjonsnummer }")')
-  notificationPolicy(@Root() message: Message, @Ctx() ctx: Context): Promise<NotificationPolicy | null> {
+  notificationPolicy(
+    @Root() message: Message,
+    @Ctx() ctx: Context,
+  ): Promise<NotificationPolicy | null> {
     return ctx.loaders.policyFor.load({
       senderOrgnr: message.sender.organisasjonsnummer,
       serviceCode: message.serviceCode,

@@ -1,0 +1,24 @@
+import type { GraphQLFormattedError } from 'graphql';
+
+export interface GraphQLResponse<D = Record<string, unknown>> {
+  status: number;
+  data?: D | null;
+  errors?: GraphQLFormattedError[];
+}
+
+/** POSTs one operation over real HTTP, as a client would. */
+export async function post<D = any>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLResponse<D>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: res.status, ...((await res.json()) as object) };
+}
+
+/** The `extensions.code` of each error, in order. */
+export const codes = (r: GraphQLResponse) => (r.errors ?? []).map((e) => e.extensions?.code);
