@@ -1,15 +1,29 @@
 import type { Logger } from './logger.js';
 
+export interface ShutdownOptions {
+  /** Exit with status 1 if the steps have not finished by then. @default 15000 */
+  timeoutMs?: number;
+}
+
 /**
  * On SIGINT or SIGTERM, runs `steps` one after the other (servers first, the database last), then
- * exits. A second signal exits at once.
+ * exits. Repeated signals are ignored: Ctrl-C under `npm start` arrives twice, once from the
+ * terminal and once forwarded by npm. A shutdown that hangs is cut off after `timeoutMs`.
  */
-export function onShutdown(log: Logger, steps: Array<() => Promise<void>>): void {
+export function onShutdown(
+  log: Logger,
+  steps: Array<() => Promise<void>>,
+  options: ShutdownOptions = {},
+): void {
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1);
+    if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      log.error('shutdown timed out');
+      process.exit(1);
+    }, options.timeoutMs ?? 15_000).unref();
     let failed = false;
     for (const step of steps) {
       await step().catch((err: unknown) => {
