@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { startGateway, type RunningGateway } from '../../gateway/server.js';
 import { createLogger } from '../../platform/logger.js';
 import {
@@ -6,6 +8,8 @@ import {
   type SubgraphDefinition,
 } from '../../platform/subgraph.js';
 import { subgraphs as allSubgraphs } from '../../subgraphs/registry.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { post } from './graphql.js';
 
 export const silent = createLogger('test', 'silent');
 
@@ -66,4 +70,36 @@ export async function startTestGraph(databaseUrl: string): Promise<TestGraph> {
       for (const s of subgraphs.values()) await s.close();
     },
   };
+}
+
+export interface SubgraphFixture {
+  db: TestDatabase;
+  subgraph: RunningSubgraph;
+  /** The statements this subgraph has sent since the last `sql.reset()`. */
+  sql: QueryCounter;
+}
+
+/**
+ * Registers hooks that start `def` alone on a database of its own before the file's tests and
+ * stop it after; the fixture's fields are set once `beforeAll` has run.
+ */
+export function useTestSubgraph(def: SubgraphDefinition): SubgraphFixture {
+  const fixture = { sql: new QueryCounter() } as SubgraphFixture;
+  beforeAll(async () => {
+    fixture.db = await createTestDatabase();
+    fixture.subgraph = await startTestSubgraph(def, fixture.db.url, fixture.sql);
+  });
+  afterAll(async () => {
+    await fixture.subgraph?.close();
+    await fixture.db?.drop();
+  });
+  return fixture;
+}
+
+/** Asserts that the subgraph serves, in `_service { sdl }`, exactly the SDL committed in schema/. */
+export async function expectCommittedSdl(subgraph: RunningSubgraph): Promise<void> {
+  const r = await post(subgraph.url, '{ _service { sdl } }');
+  expect(r.data?._service.sdl + '\n').toBe(
+    await readFile(`schema/${subgraph.name}.graphql`, 'utf8'),
+  );
 }

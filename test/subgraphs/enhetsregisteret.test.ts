@@ -1,34 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFile } from 'node:fs/promises';
-import type { RunningSubgraph } from '../../platform/subgraph.js';
+import { describe, expect, it } from 'vitest';
 import { definition } from '../../subgraphs/enhetsregisteret/index.js';
-import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { codes, post } from '../harness/graphql.js';
-import { QueryCounter, startTestSubgraph } from '../harness/graph.js';
+import { expectCommittedSdl, useTestSubgraph } from '../harness/graph.js';
 
-let db: TestDatabase;
-let subgraph: RunningSubgraph;
-const sql = new QueryCounter();
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  subgraph = await startTestSubgraph(definition, db.url, sql);
-});
-afterAll(async () => {
-  await subgraph?.close();
-  await db?.drop();
-});
+const fixture = useTestSubgraph(definition);
+const { sql } = fixture;
 
 describe('enhetsregisteret subgraph alone', () => {
-  it('serves the SDL committed in schema/', async () => {
-    const r = await post(subgraph.url, '{ _service { sdl } }');
-    const committed = await readFile('schema/enhetsregisteret.graphql', 'utf8');
-    expect(r.data?._service.sdl + '\n').toBe(committed);
-  });
+  it('serves the SDL committed in schema/', () => expectCommittedSdl(fixture.subgraph));
 
   it('returns an enhet with its organisasjonsform', async () => {
     const r = await post(
-      subgraph.url,
+      fixture.subgraph.url,
       `{ enhet(organisasjonsnummer: "974761076") { organisasjonsnummer navn organisasjonsform { kode beskrivelse } } }`,
     );
     expect(r.errors).toBeUndefined();
@@ -40,7 +23,10 @@ describe('enhetsregisteret subgraph alone', () => {
   });
 
   it('returns null for a valid number nobody has', async () => {
-    const r = await post(subgraph.url, `{ enhet(organisasjonsnummer: "310061700") { navn } }`);
+    const r = await post(
+      fixture.subgraph.url,
+      `{ enhet(organisasjonsnummer: "310061700") { navn } }`,
+    );
     expect(r.errors).toBeUndefined();
     expect(r.data?.enhet).toBeNull();
   });
@@ -51,7 +37,7 @@ describe('enhetsregisteret subgraph alone', () => {
     ['310012344', 'check-digit'],
   ])('rejects %s with INVALID_ORGNR (%s)', async (orgnr, reason) => {
     const r = await post(
-      subgraph.url,
+      fixture.subgraph.url,
       `query ($n: String!) { enhet(organisasjonsnummer: $n) { navn } }`,
       {
         n: orgnr,
@@ -66,7 +52,7 @@ describe('enhetsregisteret subgraph alone', () => {
     const keys = ['310012343', '999999999', '974761076', '310024686', '958935420'];
     sql.reset();
     const r = await post(
-      subgraph.url,
+      fixture.subgraph.url,
       `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Enhet { organisasjonsnummer navn organisasjonsform { kode } } } }`,
       { r: keys.map((organisasjonsnummer) => ({ __typename: 'Enhet', organisasjonsnummer })) },
     );

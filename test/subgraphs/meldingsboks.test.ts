@@ -1,23 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFile } from 'node:fs/promises';
-import type { RunningSubgraph } from '../../platform/subgraph.js';
+import { describe, expect, it } from 'vitest';
 import { definition } from '../../subgraphs/meldingsboks/index.js';
-import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { codes, post } from '../harness/graphql.js';
-import { QueryCounter, startTestSubgraph } from '../harness/graph.js';
+import { expectCommittedSdl, useTestSubgraph } from '../harness/graph.js';
 
-let db: TestDatabase;
-let subgraph: RunningSubgraph;
-const sql = new QueryCounter();
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  subgraph = await startTestSubgraph(definition, db.url, sql);
-});
-afterAll(async () => {
-  await subgraph?.close();
-  await db?.drop();
-});
+const fixture = useTestSubgraph(definition);
+const { sql } = fixture;
 
 const INBOXES = `query ($r: [_Any!]!, $first: Int!) {
   _entities(representations: $r) {
@@ -28,14 +15,11 @@ const enheter = (...orgnrs: string[]) =>
   orgnrs.map((organisasjonsnummer) => ({ __typename: 'Enhet', organisasjonsnummer }));
 
 describe('meldingsboks subgraph alone', () => {
-  it('serves the SDL committed in schema/', async () => {
-    const r = await post(subgraph.url, '{ _service { sdl } }');
-    expect(r.data?._service.sdl + '\n').toBe(await readFile('schema/meldingsboks.graphql', 'utf8'));
-  });
+  it('serves the SDL committed in schema/', () => expectCommittedSdl(fixture.subgraph));
 
   it('lists each inbox newest first, for many enheter in one SQL statement', async () => {
     sql.reset();
-    const r = await post(subgraph.url, INBOXES, {
+    const r = await post(fixture.subgraph.url, INBOXES, {
       r: enheter('310012343', '310024686', '310049360'),
       first: 10,
     });
@@ -58,20 +42,20 @@ describe('meldingsboks subgraph alone', () => {
   });
 
   it('honours first per enhet', async () => {
-    const r = await post(subgraph.url, INBOXES, { r: enheter('310012343'), first: 1 });
+    const r = await post(fixture.subgraph.url, INBOXES, { r: enheter('310012343'), first: 1 });
     expect(r.data?._entities[0].inbox).toHaveLength(1);
     expect(r.data?._entities[0].inbox[0].serviceCode).toBe('4255/7');
   });
 
   it('rejects a page larger than 100 with BAD_USER_INPUT', async () => {
-    const r = await post(subgraph.url, INBOXES, { r: enheter('310012343'), first: 101 });
+    const r = await post(fixture.subgraph.url, INBOXES, { r: enheter('310012343'), first: 101 });
     expect(codes(r)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('resolves messages by id, null for unknown or malformed ids', async () => {
     const id = '6f1c0a9e-1d2b-4c3d-8e4f-000000000003';
     const r = await post(
-      subgraph.url,
+      fixture.subgraph.url,
       `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Message { id title } } one: message(id: "${id}") { id } none: message(id: "nope") { id } }`,
       {
         r: [

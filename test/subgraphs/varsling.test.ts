@@ -1,26 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFile } from 'node:fs/promises';
-import type { RunningSubgraph } from '../../platform/subgraph.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { definition } from '../../subgraphs/varsling/index.js';
-import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { post } from '../harness/graphql.js';
-import { QueryCounter, startTestSubgraph } from '../harness/graph.js';
+import { expectCommittedSdl, useTestSubgraph } from '../harness/graph.js';
 
-let db: TestDatabase;
-let subgraph: RunningSubgraph;
-const sql = new QueryCounter();
+const fixture = useTestSubgraph(definition);
+const { sql } = fixture;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  subgraph = await startTestSubgraph(definition, db.url, sql);
   // A sender-only policy, so that every level of specificity is present.
-  await db.query(
+  await fixture.db.query(
     `insert into varsling.notification_policy (name, channel, sender_orgnr) values ('Skatteetaten: SMS', 'SMS', '974761076')`,
   );
-});
-afterAll(async () => {
-  await subgraph?.close();
-  await db?.drop();
 });
 
 const POLICY = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Message { id notificationPolicy { name channel } } } }`;
@@ -32,14 +22,11 @@ const message = (id: string, sender: string, serviceCode: string) => ({
 });
 
 describe('varsling subgraph alone', () => {
-  it('serves the SDL committed in schema/', async () => {
-    const r = await post(subgraph.url, '{ _service { sdl } }');
-    expect(r.data?._service.sdl + '\n').toBe(await readFile('schema/varsling.graphql', 'utf8'));
-  });
+  it('serves the SDL committed in schema/', () => expectCommittedSdl(fixture.subgraph));
 
   it('applies the most specific policy: sender + service > service > sender > default', async () => {
     sql.reset();
-    const r = await post(subgraph.url, POLICY, {
+    const r = await post(fixture.subgraph.url, POLICY, {
       r: [
         message('a', '958935420', '4255/7'), // Oslo kommune + næringsutvikling: exact scope
         message('b', '974761076', '4255/8'), // Skatteetaten + skatter: service beats sender
@@ -62,7 +49,7 @@ describe('varsling subgraph alone', () => {
   });
 
   it('lists the policies', async () => {
-    const r = await post(subgraph.url, '{ notificationPolicies { name channel } }');
+    const r = await post(fixture.subgraph.url, '{ notificationPolicies { name channel } }');
     expect(r.data?.notificationPolicies).toHaveLength(4);
     expect(r.data?.notificationPolicies).toContainEqual({
       name: 'Skatter og avgifter: SMS',
