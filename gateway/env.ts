@@ -1,35 +1,57 @@
 import { z } from 'zod';
-import { commonEnv, port } from '../platform/env.js';
+import { commonEnv, optionalUrl, port } from '../platform/env.js';
+
+/** `name=value,name=value` into a record, each value checked by `value`. */
+const pairs = <T>(value: z.ZodType<T>) =>
+  z
+    .string()
+    .default('')
+    .transform((raw, ctx) => {
+      const out: Record<string, T> = {};
+      for (const pair of raw
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const [name, v] = pair.split('=', 2);
+        const parsed = value.safeParse(v);
+        if (!name || !parsed.success) {
+          ctx.addIssue({ code: 'custom', message: `expected name=value, got "${pair}"` });
+          return z.NEVER;
+        }
+        out[name] = parsed.data;
+      }
+      return out;
+    });
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 export const gatewayEnv = commonEnv.extend({
   /** Port of the gateway's HTTP endpoint. */
   PORT: port(4000),
   /** The composed supergraph the gateway executes. */
   SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
-  /**
-   * Where each subgraph listens, as `name=url` pairs separated by commas; a subgraph left out is
-   * reached at the URL composed into the supergraph.
-   */
-  SUBGRAPH_URLS: z
-    .string()
-    .default('')
-    .transform((raw, ctx) => {
-      const urls: Record<string, string> = {};
-      for (const pair of raw
-        .split(',')
-        .map((p) => p.trim())
-        .filter(Boolean)) {
-        const [name, url] = pair.split('=', 2);
-        if (!name || !url || !URL.canParse(url)) {
-          ctx.addIssue({ code: 'custom', message: `expected name=url, got "${pair}"` });
-          return z.NEVER;
-        }
-        urls[name] = url;
-      }
-      return urls;
-    }),
-  /** How long the gateway waits for one subgraph request, in milliseconds. */
-  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Where each subgraph listens (`name=url,…`); unset ones use the URL in the supergraph. */
+  SUBGRAPH_URLS: pairs(z.url()),
+  /** Deadline for one subgraph request, in milliseconds. */
+  SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
+  /** Per-subgraph deadlines (`name=ms,…`) overriding SUBGRAPH_TIMEOUT_MS. */
+  SUBGRAPH_TIMEOUTS: pairs(z.coerce.number().int().positive()),
+
+  /** Production identity: a JWKS URL with the issuer and audience tokens must carry. */
+  AUTH_JWKS_URL: optionalUrl(),
+  AUTH_ISSUER: z.string().optional(),
+  AUTH_AUDIENCE: z.string().optional(),
+  /** Development identity (no JWKS): the key pair `npm run token` signs with. */
+  AUTH_DEV_KEY_PATH: z.string().default('.data/auth/dev-signing-key.json'),
+
+  /** Operation limits; see gateway/limits.ts. */
+  LIMIT_MAX_DEPTH: positiveInt(12),
+  LIMIT_MAX_ALIASES: positiveInt(30),
+  LIMIT_MAX_ROOT_FIELDS: positiveInt(20),
+  LIMIT_MAX_COST: positiveInt(25_000),
+  LIMIT_MAX_DOCUMENT_BYTES: positiveInt(32_768),
+  /** Largest request body (express/body-parser syntax). */
+  MAX_BODY_SIZE: z.string().default('1mb'),
 });
 
 export type GatewayEnv = z.output<typeof gatewayEnv>;

@@ -5,8 +5,11 @@ import {
 } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
+import { CALLER_HEADER, REQUEST_ID_HEADER } from '../platform/auth/internalIdentity.js';
 import { ErrorCode } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
+import type { GatewayContext } from './context.js';
+import type { GatewayMetrics } from './metrics.js';
 import type { SubgraphEndpoint } from './supergraph.js';
 
 /**
@@ -16,7 +19,9 @@ import type { SubgraphEndpoint } from './supergraph.js';
 export interface ExecutorOptions {
   supergraphSdl: string;
   subgraphs: SubgraphEndpoint[];
-  timeoutMs: number;
+  /** Deadline of one subgraph request, by subgraph name. */
+  timeoutMs: (subgraph: string) => number;
+  metrics: GatewayMetrics;
   log: Logger;
 }
 
@@ -26,17 +31,21 @@ export function createExecutor(options: ExecutorOptions): GatewayInterface {
     supergraphSdl: options.supergraphSdl,
     logger: options.log,
     buildService: ({ name, url }) =>
-      new SubgraphDataSource(name, urls.get(name) ?? url ?? '', options.timeoutMs),
+      new SubgraphDataSource(name, urls.get(name) ?? url ?? '', options),
   }) as unknown as GatewayInterface;
 }
 
-/** Tags transport failures with the subgraph's name and a stable code. */
-class SubgraphDataSource extends RemoteGraphQLDataSource {
+/**
+ * Sends the verified caller and the request id along, times every fetch, and tags transport
+ * failures with the subgraph's name and a stable code.
+ */
+class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     private readonly subgraph: string,
     url: string,
-    timeoutMs: number,
+    private readonly options: ExecutorOptions,
   ) {
+    const timeoutMs = options.timeoutMs(subgraph);
     super({
       url,
       // Node's own fetch (undici, keep-alive) with a deadline per subgraph request.
@@ -45,14 +54,36 @@ class SubgraphDataSource extends RemoteGraphQLDataSource {
     });
   }
 
-  override async process(options: GraphQLDataSourceProcessOptions) {
+  override async willSendRequest({
+    request,
+    context,
+  }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
+    // Health probes and schema loading run without a request context.
+    if (!context?.forwardedIdentity) return;
+    request.http?.headers.set(CALLER_HEADER, await context.forwardedIdentity());
+    request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    const { metrics } = this.options;
+    const stop = metrics.subgraphFetchDuration.startTimer({ subgraph: this.subgraph });
     try {
       return await super.process(options);
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
+      const timedOut =
+        err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      const code = timedOut ? ErrorCode.SUBGRAPH_TIMEOUT : ErrorCode.SUBGRAPH_UNAVAILABLE;
+      metrics.subgraphErrors.inc({ subgraph: this.subgraph, code });
+      const reason = timedOut
+        ? `no answer within ${this.options.timeoutMs(this.subgraph)} ms`
+        : err instanceof Error
+          ? err.message
+          : String(err);
       throw new GraphQLError(`Subgraph "${this.subgraph}" is unavailable: ${reason}`, {
-        extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName: this.subgraph },
+        extensions: { code, serviceName: this.subgraph },
       });
+    } finally {
+      stop();
     }
   }
 }

@@ -1,7 +1,14 @@
 import { readFile } from 'node:fs/promises';
+import { once } from '../platform/once.js';
+import type { InternalIdentity } from '../platform/auth/internalIdentity.js';
 import type { Logger } from '../platform/logger.js';
 import { startHttpService, type HttpService } from '../platform/server.js';
+import type { Authenticator } from './auth.js';
+import type { GatewayContext } from './context.js';
 import { createExecutor } from './executor.js';
+import { checkDocumentSize, useOperationLimits, type OperationLimits } from './limits.js';
+import { GatewayMetrics } from './metrics.js';
+import { useMetrics } from './useMetrics.js';
 import { subgraphsOf, type SubgraphEndpoint } from './supergraph.js';
 
 export interface GatewayOptions {
@@ -12,16 +19,29 @@ export interface GatewayOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** Deadline of one subgraph request in ms, and overrides by subgraph name. */
   timeoutMs: number;
+  timeouts?: Record<string, number>;
+  /** Verifies callers' tokens. */
+  auth: Authenticator;
+  /** Signs the caller forwarded to subgraphs. */
+  identity: InternalIdentity;
+  limits: OperationLimits;
+  /** Largest request body. @default '1mb' */
+  bodyLimit?: string;
   production: boolean;
   log: Logger;
 }
 
 export interface RunningGateway extends HttpService {
   subgraphs: SubgraphEndpoint[];
+  metrics: GatewayMetrics;
 }
 
-/** Serves the supergraph at `/graphql`; `/health` is 200 once every subgraph answers. */
+/**
+ * Serves the supergraph at `/graphql`: verifies the caller, enforces the operation limits,
+ * forwards the caller and request id to the subgraphs; `/ready` is 200 once every subgraph answers.
+ */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const log = options.log.child({ component: 'gateway' });
   const supergraphSdl = await readFile(options.supergraphPath, 'utf8');
@@ -29,18 +49,39 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     name: s.name,
     url: options.subgraphUrls[s.name] ?? s.url,
   }));
-  const service = await startHttpService({
+  const metrics = new GatewayMetrics();
+  const timeoutMs = (subgraph: string) => options.timeouts?.[subgraph] ?? options.timeoutMs;
+  const service = await startHttpService<GatewayContext>({
     apollo: {
-      gateway: createExecutor({ supergraphSdl, subgraphs, timeoutMs: options.timeoutMs, log }),
+      gateway: createExecutor({ supergraphSdl, subgraphs, timeoutMs, metrics, log }),
       includeStacktraceInErrorResponses: !options.production,
+      plugins: [useOperationLimits(options.limits), useMetrics(metrics)],
     },
-    context: async () => ({}),
+    context: async ({ req, requestId, log: requestLog }) => {
+      checkDocumentSize((req.body as { query?: unknown } | undefined)?.query, options.limits);
+      let caller;
+      try {
+        caller = await options.auth.authenticate(req.get('authorization'));
+      } catch (err) {
+        metrics.requests.inc({ operation: 'unknown', outcome: 'unauthenticated' });
+        throw err;
+      }
+      return {
+        requestId,
+        log: requestLog,
+        caller,
+        forwardedIdentity: once(() => options.identity.sign(caller)),
+      };
+    },
     host: options.host,
     port: options.port,
-    health: async () => (await Promise.all(subgraphs.map(answers))).every(Boolean),
+    production: options.production,
+    bodyLimit: options.bodyLimit,
+    ready: async () => (await Promise.all(subgraphs.map(answers))).every(Boolean),
+    metrics: () => metrics.render(),
     log,
   });
-  return { ...service, subgraphs };
+  return { ...service, subgraphs, metrics };
 }
 
 /** True when the subgraph executes a trivial operation within two seconds. */

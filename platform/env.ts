@@ -23,6 +23,14 @@ export const commonEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Address servers bind to. */
   HOST: z.string().default('127.0.0.1'),
+  /**
+   * Shared by the gateway and the subgraphs: signs the caller identity the gateway forwards.
+   * Required in production; a development value is used otherwise.
+   */
+  INTERNAL_AUTH_SECRET: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(32, 'must be at least 32 characters').optional(),
+  ),
 });
 
 /** A URL that may be unset; an empty value (as `.env.example` has it) counts as unset. */

@@ -1,4 +1,6 @@
-import { GraphQLError } from 'graphql';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from './logger.js';
 
 /** Every `extensions.code` a client may rely on. Append only: codes are a public contract. */
 export enum ErrorCode {
@@ -8,7 +10,12 @@ export enum ErrorCode {
   FORBIDDEN = 'FORBIDDEN',
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   CONFLICT = 'CONFLICT',
+  /** The operation exceeds a limit (depth, aliases, root fields, cost, size); `extensions.limit` names it. */
+  OPERATION_LIMIT = 'OPERATION_LIMIT',
+  /** A subgraph could not be reached; `extensions.serviceName` names it. */
   SUBGRAPH_UNAVAILABLE = 'SUBGRAPH_UNAVAILABLE',
+  /** A subgraph did not answer within its deadline; `extensions.serviceName` names it. */
+  SUBGRAPH_TIMEOUT = 'SUBGRAPH_TIMEOUT',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -24,4 +31,34 @@ export class UnreachableCaseError extends Error {
   constructor(value: never) {
     super(`Unreachable case: ${JSON.stringify(value)}`);
   }
+}
+
+/** Codes whose messages are written for clients; any other error is internal. */
+const PUBLIC_CODES = new Set<string>([
+  ...Object.values(ErrorCode).filter((c) => c !== ErrorCode.INTERNAL_SERVER_ERROR),
+  ...Object.values(ApolloServerErrorCode).filter(
+    (c) => c !== ApolloServerErrorCode.INTERNAL_SERVER_ERROR,
+  ),
+]);
+
+/**
+ * Apollo `formatError`: in production an internal error's message (a SQL statement, a stack
+ * frame) is replaced and the detail logged; errors with a public code pass unchanged.
+ */
+export function errorFormatter(production: boolean, log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && PUBLIC_CODES.has(code)) return formatted;
+    log.error({ err: error, path: formatted.path }, 'internal error');
+    if (!production) return formatted;
+    const serviceName = formatted.extensions?.serviceName;
+    return {
+      message: 'Internal server error',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: {
+        code: ErrorCode.INTERNAL_SERVER_ERROR,
+        ...(serviceName ? { serviceName } : {}),
+      },
+    };
+  };
 }

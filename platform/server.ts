@@ -1,22 +1,43 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { ApolloServer, type ApolloServerOptions, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerOptions } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
+import { REQUEST_ID_HEADER } from './auth/internalIdentity.js';
+import { ErrorCode, errorFormatter } from './errors.js';
 import type { Logger } from './logger.js';
+import { useRequestLog, type LoggingContext } from './requestLog.js';
 
-export interface HttpServiceOptions<Ctx extends BaseContext> {
-  /** Apollo Server options without `plugins` for draining, which this adds. */
+/** What the service knows of a request before it builds the GraphQL context. */
+export interface RequestInfo {
+  req: express.Request;
+  res: express.Response;
+  requestId: string;
+  /** The service's logger with `requestId` on every line. */
+  log: Logger;
+}
+
+export interface HttpServiceOptions<Ctx extends LoggingContext> {
+  /** Apollo Server options; draining, logging, landing page and error masking are added. */
   apollo: ApolloServerOptions<Ctx>;
-  /** Builds the context of one request; called once per operation. */
-  context: (req: express.Request) => Promise<Ctx>;
+  /** Builds the context of one request; throw a GraphQLError with `http.status` to refuse it. */
+  context: (info: RequestInfo) => Promise<Ctx>;
   host: string;
   /** 0 picks a free port. */
   port: number;
-  /** `GET /health` answers 200 when this resolves true, 503 otherwise. @default always healthy */
-  health?: () => Promise<boolean>;
-  /** Largest JSON request body. @default '1mb' */
+  /** Hide internals: no introspection, no explorer, masked internal errors. */
+  production: boolean;
+  /** `GET /ready` answers 200 when this resolves true, 503 otherwise. @default always ready */
+  ready?: () => Promise<boolean>;
+  /** Serves `GET /metrics` when given. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** Largest request body. @default '1mb' */
   bodyLimit?: string;
   log: Logger;
 }
@@ -31,30 +52,96 @@ export interface HttpService {
   close(): Promise<void>;
 }
 
-/** Serves Apollo Server at `/graphql` and a health probe at `/health` on one HTTP server. */
-export async function startHttpService<Ctx extends BaseContext>(
+/** A request id the client or the gateway sent, if it is a sane one; otherwise a new one. */
+function requestIdOf(req: express.Request): string {
+  const given = req.get(REQUEST_ID_HEADER);
+  return given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+/**
+ * Serves Apollo Server at `/graphql`, with `GET /health` (the process is alive), `GET /ready`
+ * (it can serve) and optionally `GET /metrics`, on one HTTP server.
+ */
+export async function startHttpService<Ctx extends LoggingContext>(
   options: HttpServiceOptions<Ctx>,
 ): Promise<HttpService> {
+  const { production, log } = options;
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<Ctx>({
     ...options.apollo,
+    introspection: !production,
+    csrfPrevention: true,
+    formatError: errorFormatter(production, log),
     // Shutdown order is the process's to decide (platform/shutdown.ts), not each server's.
     stopOnTerminationSignals: false,
-    plugins: [...(options.apollo.plugins ?? []), ApolloServerPluginDrainHttpServer({ httpServer })],
+    plugins: [
+      ...(options.apollo.plugins ?? []),
+      useRequestLog<Ctx>(),
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      production
+        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+        : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+    ],
   } as ApolloServerOptions<Ctx>);
   await apollo.start();
 
-  const health = options.health ?? (async () => true);
-  app.get('/health', async (_req, res) => {
-    const ok = await health().catch(() => false);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable' });
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
   });
+  const ready = options.ready ?? (async () => true);
+  app.get('/ready', async (_req, res) => {
+    const ok = await ready().catch(() => false);
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable' });
+  });
+  const metrics = options.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_req, res) => {
+      const { contentType, body } = await metrics();
+      res.type(contentType).send(body);
+    });
+  }
   app.use(
     '/graphql',
+    (req, res, next) => {
+      res.locals.requestId = requestIdOf(req);
+      res.set(REQUEST_ID_HEADER, res.locals.requestId as string);
+      next();
+    },
     express.json({ limit: options.bodyLimit ?? '1mb' }),
-    expressMiddleware(apollo, { context: async ({ req }) => options.context(req) }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const requestId = res.locals.requestId as string;
+        return options.context({ req, res, requestId, log: log.child({ requestId }) });
+      },
+    }),
+  );
+  // Body parser failures answer in GraphQL's shape, not as an HTML page.
+  app.use(
+    (
+      err: { type?: string; status?: number; message: string },
+      _req: express.Request,
+      res: express.Response,
+      next: express.NextFunction,
+    ) => {
+      if (err.type === 'entity.too.large') {
+        res.status(413).json({
+          errors: [
+            {
+              message: `The request body is larger than ${options.bodyLimit ?? '1mb'}.`,
+              extensions: { code: ErrorCode.OPERATION_LIMIT, limit: 'bodySize' },
+            },
+          ],
+        });
+      } else if (err.status && err.status < 500) {
+        res.status(err.status).json({
+          errors: [{ message: err.message, extensions: { code: 'BAD_REQUEST' } }],
+        });
+      } else {
+        next(err);
+      }
+    },
   );
 
   await new Promise<void>((resolve, reject) => {
@@ -66,7 +153,7 @@ export async function startHttpService<Ctx extends BaseContext>(
   });
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${options.host}:${port}/graphql`;
-  options.log.info({ url }, 'listening');
+  log.info({ url }, 'listening');
   let closing: Promise<void> | undefined;
   return {
     url,

@@ -1,15 +1,25 @@
-import type { BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { MigrationObject } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from './logger.js';
 import { openOrm, type MikroORM, type OrmOptions } from './orm.js';
+import { ANONYMOUS, type Caller } from './auth/caller.js';
+import { CALLER_HEADER, type InternalIdentity } from './auth/internalIdentity.js';
+import type { LoggingContext } from './requestLog.js';
 import { startHttpService, type HttpService } from './server.js';
 
-/** What every subgraph's context carries: its own EntityManager fork and a logger. */
-export interface SubgraphContext extends BaseContext {
+/** What every subgraph's context carries: the caller, its own EntityManager fork, a logger. */
+export interface SubgraphContext extends LoggingContext {
   em: EntityManager;
+  /** Who calls, as the gateway vouches; anonymous when nobody does. */
+  caller: Caller;
+}
+
+/** What a request brings to a subgraph's context. */
+export interface SubgraphRequest {
+  caller: Caller;
+  requestId: string;
   log: Logger;
 }
 
@@ -25,7 +35,7 @@ export interface SubgraphDefinition<Ctx extends SubgraphContext = SubgraphContex
   migrations: MigrationObject[];
   buildSchema(): Promise<GraphQLSchema>;
   /** One request, one context: called with a fresh EntityManager fork per request. */
-  createContext(em: EntityManager, log: Logger): Ctx;
+  createContext(em: EntityManager, request: SubgraphRequest): Ctx;
   /** Loads the demo data set; idempotent. */
   seed(em: EntityManager): Promise<void>;
   /** True when the demo data set should be loaded (first start). */
@@ -34,13 +44,15 @@ export interface SubgraphDefinition<Ctx extends SubgraphContext = SubgraphContex
 
 export interface StartSubgraphOptions {
   databaseUrl: string;
+  /** Verifies the caller the gateway forwards (see platform/auth/internalIdentity.ts). */
+  identity: InternalIdentity;
   host: string;
   /** 0 picks a free port. */
   port: number;
   log: Logger;
   /** Load the demo data on first start. @default false */
   seedWhenEmpty?: boolean;
-  /** Hide internals in errors (production). @default false */
+  /** Hide internals: no introspection, masked internal errors. @default false */
   production?: boolean;
   onQuery?: OrmOptions['onQuery'];
 }
@@ -76,10 +88,16 @@ export async function startSubgraph<Ctx extends SubgraphContext>(
         // Inline traces are for Apollo's hosted studio, which this graph does not report to.
         plugins: [ApolloServerPluginInlineTraceDisabled()],
       },
-      context: async () => def.createContext(orm.em.fork(), log),
+      context: async ({ req, requestId, log: requestLog }) =>
+        def.createContext(orm.em.fork(), {
+          caller: await callerOf(req.get(CALLER_HEADER), options.identity, requestLog),
+          requestId,
+          log: requestLog,
+        }),
       host: options.host,
       port: options.port,
-      health: () => orm.isConnected(),
+      production: options.production ?? false,
+      ready: () => orm.isConnected(),
       log,
     });
     return {
@@ -97,14 +115,34 @@ export async function startSubgraph<Ctx extends SubgraphContext>(
   }
 }
 
+/**
+ * The caller the gateway vouches for. Anything else (no header, a forged or expired token) is
+ * anonymous: a subgraph never trusts a raw header.
+ */
+async function callerOf(
+  token: string | undefined,
+  identity: InternalIdentity,
+  log: Logger,
+): Promise<Caller> {
+  if (!token) return ANONYMOUS;
+  try {
+    return await identity.verify(token);
+  } catch (err) {
+    log.warn({ reason: (err as Error).message }, 'untrusted caller identity; treated as anonymous');
+    return ANONYMOUS;
+  }
+}
+
 /** A subgraph context with the subgraph's own request-scoped loaders. */
 export type ContextWith<Loaders> = SubgraphContext & { loaders: Loaders };
 
 /** Builds the per-request context factory of a subgraph from its loader factory. */
-export function contextFactory<Loaders>(createLoaders: (em: EntityManager) => Loaders) {
-  return (em: EntityManager, log: Logger): ContextWith<Loaders> => ({
+export function contextFactory<Loaders>(
+  createLoaders: (em: EntityManager, caller: Caller) => Loaders,
+) {
+  return (em: EntityManager, request: SubgraphRequest): ContextWith<Loaders> => ({
     em,
-    log,
-    loaders: createLoaders(em),
+    ...request,
+    loaders: createLoaders(em, request.caller),
   });
 }

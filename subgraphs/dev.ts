@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { gatewayEnv } from '../gateway/env.js';
+import { gatewayOptionsFrom } from '../gateway/config.js';
 import { startGateway } from '../gateway/server.js';
+import { internalIdentityFrom } from '../platform/auth/internalIdentity.js';
 import { openDatabase } from '../platform/database.js';
 import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/logger.js';
@@ -18,6 +20,7 @@ const env = loadEnv(subgraphEnv) as SubgraphEnv;
 const gwEnv = loadEnv(gatewayEnv);
 const log = createLogger('dpv-graph', env.LOG_LEVEL);
 const production = env.NODE_ENV === 'production';
+const identity = internalIdentityFrom(env);
 
 const db = await openDatabase({
   url: env.DATABASE_URL,
@@ -45,17 +48,13 @@ try {
         log,
         seedWhenEmpty: env.SEED_DEMO_DATA,
         production,
+        identity,
       }),
     );
   }
   const gateway = await startGateway({
-    supergraphPath: gwEnv.SUPERGRAPH_PATH,
+    ...(await gatewayOptionsFrom(gwEnv, log)),
     subgraphUrls: Object.fromEntries(running.map((s) => [s.name, s.url])),
-    host: gwEnv.HOST,
-    port: gwEnv.PORT,
-    timeoutMs: gwEnv.SUBGRAPH_TIMEOUT_MS,
-    production,
-    log,
   });
   stopAll.unshift(() => gateway.close());
   log.info(

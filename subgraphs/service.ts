@@ -1,3 +1,4 @@
+import { internalIdentityFrom } from '../platform/auth/internalIdentity.js';
 import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/logger.js';
 import { onShutdown } from '../platform/shutdown.js';
@@ -25,5 +26,6 @@ const subgraph = await startSubgraph(def, {
   log,
   seedWhenEmpty: env.SEED_DEMO_DATA,
   production: env.NODE_ENV === 'production',
+  identity: internalIdentityFrom(env),
 });
 onShutdown(log, [() => subgraph.close()]);

@@ -6,10 +6,13 @@ import { startTestGraph, startTestSubgraph, type TestGraph } from '../harness/gr
 
 let db: TestDatabase;
 let graph: TestGraph;
+/** Acting for FJELLTOPP BAKERI AS with scope dpv:read. */
+let bakeri: Record<string, string>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   graph = await startTestGraph(db.url);
+  bakeri = await graph.as({ org: '310012343', scope: 'dpv:read' });
 });
 afterAll(async () => {
   await graph?.close();
@@ -32,7 +35,7 @@ const CROSSING = `query Inbox($orgnr: String!) {
 
 describe('the whole graph through the gateway', () => {
   it('answers one query with data from all three subgraphs', async () => {
-    const r = await post(graph.gateway.url, CROSSING, { orgnr: '310012343' });
+    const r = await post(graph.gateway.url, CROSSING, { orgnr: '310012343' }, bakeri);
     expect(r.errors).toBeUndefined();
     expect(r.data?.enhet).toEqual({
       navn: 'FJELLTOPP BAKERI AS',
@@ -69,9 +72,9 @@ describe('the whole graph through the gateway', () => {
     expect(r.data).toEqual({ enhet: null });
   });
 
-  it('reports healthy while every subgraph answers', async () => {
-    const res = await fetch(new URL('/health', graph.gateway.url));
-    expect(res.status).toBe(200);
+  it('reports ready while every subgraph answers', async () => {
+    expect((await fetch(new URL('/ready', graph.gateway.url))).status).toBe(200);
+    expect((await fetch(new URL('/health', graph.gateway.url))).status).toBe(200);
   });
 
   it('names a subgraph that is down, keeps serving the rest, and recovers when it is back', async () => {
@@ -83,6 +86,8 @@ describe('the whole graph through the gateway', () => {
         graph.gateway.url,
         `{ enhet(organisasjonsnummer: "310012343") { navn }
            message(id: "6f1c0a9e-1d2b-4c3d-8e4f-000000000001") { title } }`,
+        {},
+        bakeri,
       );
       expect(codes(r)).toEqual(['SUBGRAPH_UNAVAILABLE']);
       expect(r.errors?.[0]?.extensions?.serviceName).toBe('meldingsboks');
@@ -90,16 +95,19 @@ describe('the whole graph through the gateway', () => {
       // Enhetsregisteret's part still arrives; the message is null.
       expect(r.data).toEqual({ enhet: { navn: 'FJELLTOPP BAKERI AS' }, message: null });
       // A non-null inbox that cannot be fetched nulls its nullable parent, as GraphQL requires.
-      const crossing = await post(graph.gateway.url, CROSSING, { orgnr: '310012343' });
+      const crossing = await post(graph.gateway.url, CROSSING, { orgnr: '310012343' }, bakeri);
       expect(codes(crossing)).toContain('SUBGRAPH_UNAVAILABLE');
       expect(crossing.data).toEqual({ enhet: null });
-      expect((await fetch(new URL('/health', graph.gateway.url))).status).toBe(503);
+      expect((await fetch(new URL('/ready', graph.gateway.url))).status).toBe(503);
+      // Alive all the same.
+      expect((await fetch(new URL('/health', graph.gateway.url))).status).toBe(200);
     } finally {
       const restarted = await startTestSubgraph(meldingsboks, db.url, undefined, port);
       graph.subgraphs.set('meldingsboks', restarted);
     }
-    const again = await post(graph.gateway.url, CROSSING, { orgnr: '310012343' });
+    const again = await post(graph.gateway.url, CROSSING, { orgnr: '310012343' }, bakeri);
     expect(again.errors).toBeUndefined();
     expect(again.data?.enhet.inbox).toHaveLength(2);
+    expect((await fetch(new URL('/ready', graph.gateway.url))).status).toBe(200);
   });
 });

@@ -8,8 +8,12 @@ import {
   type SubgraphDefinition,
 } from '../../platform/subgraph.js';
 import { subgraphs as allSubgraphs } from '../../subgraphs/registry.js';
+import { createAuthenticator } from '../../gateway/auth.js';
+import type { OperationLimits } from '../../gateway/limits.js';
+import type { Logger } from '../../platform/logger.js';
+import { testIdentity, TestIssuer, type TokenOptions } from './auth.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
-import { post } from './graphql.js';
+import { bearer, post } from './graphql.js';
 
 export const silent = createLogger('test', 'silent');
 
@@ -39,35 +43,88 @@ export async function startTestSubgraph(
     log: silent,
     seedWhenEmpty: true,
     onQuery: counter?.record,
+    identity: testIdentity,
   });
 }
 
 export interface TestGraph {
   gateway: RunningGateway;
   subgraphs: Map<string, RunningSubgraph>;
+  /** Issues callers' tokens that the gateway trusts. */
+  issuer: TestIssuer;
+  /** A bearer header for a token with these claims. */
+  as(options: TokenOptions): Promise<Record<string, string>>;
   close(): Promise<void>;
 }
 
-/** The whole graph, every server on a free port: subgraphs in process, the gateway in front. */
-export async function startTestGraph(databaseUrl: string): Promise<TestGraph> {
+/** Generous limits, so that tests of other things never trip them. */
+export const TEST_LIMITS: OperationLimits = {
+  maxDepth: 12,
+  maxAliases: 30,
+  maxRootFields: 20,
+  maxCost: 25_000,
+  maxDocumentBytes: 32_768,
+};
+
+export interface TestGraphOptions {
+  limits?: Partial<OperationLimits>;
+  timeouts?: Record<string, number>;
+  production?: boolean;
+  log?: Logger;
+}
+
+/**
+ * The whole graph, every server on a free port: subgraphs in process, the gateway in front,
+ * verifying tokens against a JWKS on loopback as it would in production.
+ */
+export async function startTestGraph(
+  databaseUrl: string,
+  options: TestGraphOptions = {},
+): Promise<TestGraph> {
+  const log = options.log ?? silent;
   const subgraphs = new Map<string, RunningSubgraph>();
-  for (const def of allSubgraphs)
-    subgraphs.set(def.name, await startTestSubgraph(def, databaseUrl));
+  for (const def of allSubgraphs) {
+    subgraphs.set(
+      def.name,
+      await startSubgraph(def, {
+        databaseUrl,
+        host: '127.0.0.1',
+        port: 0,
+        log,
+        seedWhenEmpty: true,
+        identity: testIdentity,
+        production: options.production ?? false,
+      }),
+    );
+  }
+  const issuer = await TestIssuer.start();
   const gateway = await startGateway({
     supergraphPath: 'schema/supergraph.graphql',
     subgraphUrls: Object.fromEntries([...subgraphs].map(([name, s]) => [name, s.url])),
     host: '127.0.0.1',
     port: 0,
     timeoutMs: 5_000,
-    production: false,
-    log: silent,
+    timeouts: options.timeouts ?? {},
+    auth: await createAuthenticator({
+      jwksUrl: issuer.jwksUrl,
+      issuer: TestIssuer.ISSUER,
+      audience: TestIssuer.AUDIENCE,
+      devKeyPath: '/nonexistent',
+    }),
+    identity: testIdentity,
+    limits: { ...TEST_LIMITS, ...options.limits },
+    production: options.production ?? false,
+    log,
   });
   return {
     gateway,
     subgraphs,
+    issuer,
+    as: async (o) => bearer(await issuer.token(o)),
     close: async () => {
       await gateway.close();
       for (const s of subgraphs.values()) await s.close();
+      await issuer.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { definition } from '../../subgraphs/varsling/index.js';
-import { post } from '../harness/graphql.js';
+import { asCaller } from '../harness/auth.js';
+import { codes, post } from '../harness/graphql.js';
 import { expectCommittedSdl, useTestSubgraph } from '../harness/graph.js';
 
 const fixture = useTestSubgraph(definition);
@@ -26,14 +27,19 @@ describe('varsling subgraph alone', () => {
 
   it('applies the most specific policy: sender + service > service > sender > default', async () => {
     sql.reset();
-    const r = await post(fixture.subgraph.url, POLICY, {
-      r: [
-        message('a', '958935420', '4255/7'), // Oslo kommune + næringsutvikling: exact scope
-        message('b', '974761076', '4255/8'), // Skatteetaten + skatter: service beats sender
-        message('c', '974761076', '4255/1'), // Skatteetaten, other service: sender policy
-        message('d', '974760673', '4255/10'), // nothing specific: the default
-      ],
-    });
+    const r = await post(
+      fixture.subgraph.url,
+      POLICY,
+      {
+        r: [
+          message('a', '958935420', '4255/7'), // Oslo kommune + næringsutvikling: exact scope
+          message('b', '974761076', '4255/8'), // Skatteetaten + skatter: service beats sender
+          message('c', '974761076', '4255/1'), // Skatteetaten, other service: sender policy
+          message('d', '974760673', '4255/10'), // nothing specific: the default
+        ],
+      },
+      await asCaller({ org: '310012343', scope: 'dpv:read' }),
+    );
     expect(r.errors).toBeUndefined();
     expect(
       r.data?._entities.map(
@@ -49,11 +55,28 @@ describe('varsling subgraph alone', () => {
   });
 
   it('lists the policies', async () => {
-    const r = await post(fixture.subgraph.url, '{ notificationPolicies { name channel } }');
+    const r = await post(
+      fixture.subgraph.url,
+      '{ notificationPolicies { name channel } }',
+      {},
+      await asCaller({ scope: 'varsling:admin' }),
+    );
     expect(r.data?.notificationPolicies).toHaveLength(4);
     expect(r.data?.notificationPolicies).toContainEqual({
       name: 'Skatter og avgifter: SMS',
       channel: 'SMS_PREFERRED',
     });
+  });
+
+  it('shows policies only to admins, and a message policy only to callers of the post service', async () => {
+    const list = '{ notificationPolicies { name } }';
+    expect(codes(await post(fixture.subgraph.url, list))).toEqual(['FORBIDDEN']);
+    const reader = await asCaller({ org: '310012343', scope: 'dpv:read' });
+    expect(codes(await post(fixture.subgraph.url, list, {}, reader))).toEqual(['FORBIDDEN']);
+    const anonymous = await post(fixture.subgraph.url, POLICY, {
+      r: [message('a', '958935420', '4255/7')],
+    });
+    expect(codes(anonymous)).toEqual(['FORBIDDEN']);
+    expect(anonymous.data?._entities[0].notificationPolicy).toBeNull();
   });
 });

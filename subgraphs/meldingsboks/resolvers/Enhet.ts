@@ -9,6 +9,8 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
+import { requireActingFor } from '../../../platform/auth/authorize.js';
+import { Scope } from '../../../platform/auth/caller.js';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
 import type { Context } from '../context.js';
 import { Message } from '../entities/Message.js';
@@ -26,7 +28,8 @@ const MAX_PAGE = 100;
 @Resolver(() => Enhet)
 export class EnhetInboxResolver {
   @FieldResolver(() => [Message], {
-    description: "Meldingsboks: the enhet's messages, newest first.",
+    description:
+      "Meldingsboks: the enhet's messages, newest first. Readable when acting for the enhet with scope dpv:read.",
   })
   inbox(
     @Root() enhet: Enhet,
@@ -34,6 +37,7 @@ export class EnhetInboxResolver {
     first: number,
     @Ctx() ctx: Context,
   ): Promise<Message[]> {
+    requireActingFor(ctx.caller, enhet.organisasjonsnummer, Scope.DPV_READ);
     if (first < 0 || first > MAX_PAGE) {
       throw new ClientError(ErrorCode.BAD_USER_INPUT, `first must be between 0 and ${MAX_PAGE}.`, {
         argument: 'first',

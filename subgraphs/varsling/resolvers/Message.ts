@@ -1,4 +1,6 @@
 import { Ctx, Directive, Field, FieldResolver, ID, ObjectType, Resolver, Root } from 'type-graphql';
+import { hasAnyScope, requireScope } from '../../../platform/auth/authorize.js';
+import { Scope } from '../../../platform/auth/caller.js';
 import type { Context } from '../context.js';
 import { NotificationPolicy } from '../entities/NotificationPolicy.js';
 
@@ -37,6 +39,10 @@ export class MessagePolicyResolver {
     @Root() message: Message,
     @Ctx() ctx: Context,
   ): Promise<NotificationPolicy | null> {
+    // Meldingsboks decides who sees the message; here, any caller who may read or send post.
+    if (!hasAnyScope(ctx.caller, Scope.DPV_READ, Scope.DPV_SEND, Scope.VARSLING_ADMIN)) {
+      requireScope(ctx.caller, Scope.DPV_READ);
+    }
     return ctx.loaders.policyFor.load({
       senderOrgnr: message.sender.organisasjonsnummer,
       serviceCode: message.serviceCode,

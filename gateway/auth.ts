@@ -1,0 +1,157 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  createRemoteJWKSet,
+  errors,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type JWK,
+  type JWTVerifyGetKey,
+  type CryptoKey,
+} from 'jose';
+import { ANONYMOUS, callerFrom, type Caller } from '../platform/auth/caller.js';
+import { ClientError, ErrorCode } from '../platform/errors.js';
+
+/** Issuer and audience of development tokens (`npm run token`). */
+export const DEV_ISSUER = 'dpv-graph-dev';
+export const DEV_AUDIENCE = 'dpv-graph';
+const DEV_ALG = 'ES256';
+
+export interface AuthOptions {
+  /** Production: verify against this JWKS, with `issuer` and `audience`. */
+  jwksUrl?: string | undefined;
+  issuer?: string | undefined;
+  audience?: string | undefined;
+  /** Development (no JWKS): the key pair kept here, created on first use. */
+  devKeyPath: string;
+}
+
+/** Turns an `Authorization` header into a caller, or refuses it with HTTP 401. */
+export interface Authenticator {
+  authenticate(authorization: string | undefined): Promise<Caller>;
+  /** `jwks` or `development`. */
+  mode: 'jwks' | 'development';
+}
+
+export async function createAuthenticator(options: AuthOptions): Promise<Authenticator> {
+  if (options.jwksUrl) {
+    if (!options.issuer || !options.audience) {
+      throw new Error('AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE');
+    }
+    const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
+    return authenticator('jwks', jwks, options.issuer, options.audience);
+  }
+  const { publicKey } = await loadDevKeyPair(options.devKeyPath);
+  return authenticator('development', publicKey, DEV_ISSUER, DEV_AUDIENCE);
+}
+
+function authenticator(
+  mode: Authenticator['mode'],
+  key: CryptoKey | JWTVerifyGetKey,
+  issuer: string,
+  audience: string,
+): Authenticator {
+  return {
+    mode,
+    async authenticate(authorization) {
+      if (authorization === undefined || authorization === '') return ANONYMOUS;
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+      if (!match) throw unauthenticated('malformed', 'Authorization must be "Bearer <token>".');
+      try {
+        const { payload } = await jwtVerify(match[1]!, key as CryptoKey, {
+          issuer,
+          audience,
+          algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+          requiredClaims: ['exp', 'sub'],
+          clockTolerance: 5,
+        });
+        return callerFrom(payload);
+      } catch (err) {
+        throw unauthenticated(...reasonOf(err));
+      }
+    },
+  };
+}
+
+/** A stable reason code and a message that says what to fix, never the token itself. */
+function reasonOf(err: unknown): [string, string] {
+  if (err instanceof errors.JWTExpired) return ['expired', 'The token has expired.'];
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    return [`claim:${err.claim}`, `The token's "${err.claim}" claim is not accepted.`];
+  }
+  if (
+    err instanceof errors.JWSSignatureVerificationFailed ||
+    err instanceof errors.JWKSNoMatchingKey
+  ) {
+    return ['signature', 'The token is not signed by a trusted key.'];
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed)
+    return ['algorithm', 'The token algorithm is not accepted.'];
+  if (err instanceof errors.JOSEError) return ['invalid', 'The token is not a valid JWT.'];
+  return ['unverifiable', 'The token could not be verified.'];
+}
+
+function unauthenticated(reason: string, message: string): ClientError {
+  return new ClientError(ErrorCode.UNAUTHENTICATED, message, {
+    reason,
+    http: {
+      status: 401,
+      headers: new Map([['www-authenticate', `Bearer error="invalid_token"`]]),
+    },
+  });
+}
+
+interface DevKeyFile {
+  kid: string;
+  privateJwk: JWK;
+  publicJwk: JWK;
+}
+
+/** The development key pair, created once; concurrent first runs agree on one file. */
+export async function loadDevKeyPair(file: string) {
+  if (!existsSync(file)) {
+    const { privateKey, publicKey } = await generateKeyPair(DEV_ALG, { extractable: true });
+    const content: DevKeyFile = {
+      kid: `dev-${Date.now().toString(36)}`,
+      privateJwk: await exportJWK(privateKey),
+      publicJwk: await exportJWK(publicKey),
+    };
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify(content, null, 2), { flag: 'wx', mode: 0o600 }).catch(
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      },
+    );
+  }
+  const content = JSON.parse(await readFile(file, 'utf8')) as DevKeyFile;
+  return {
+    kid: content.kid,
+    privateKey: (await importJWK(content.privateJwk, DEV_ALG)) as CryptoKey,
+    publicKey: (await importJWK(content.publicJwk, DEV_ALG)) as CryptoKey,
+  };
+}
+
+export interface DevTokenClaims {
+  sub: string;
+  org?: string | undefined;
+  scope: string;
+  /** Lifetime in seconds. */
+  ttl: number;
+}
+
+/** A development token that the gateway in development mode accepts. */
+export async function signDevToken(file: string, claims: DevTokenClaims): Promise<string> {
+  const { kid, privateKey } = await loadDevKeyPair(file);
+  return new SignJWT({ scope: claims.scope, ...(claims.org ? { org: claims.org } : {}) })
+    .setProtectedHeader({ alg: DEV_ALG, kid })
+    .setSubject(claims.sub)
+    .setIssuer(DEV_ISSUER)
+    .setAudience(DEV_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + claims.ttl)
+    .sign(privateKey);
+}

@@ -1,0 +1,42 @@
+import path from 'node:path';
+import { internalIdentityFrom } from '../platform/auth/internalIdentity.js';
+import type { Logger } from '../platform/logger.js';
+import { createAuthenticator } from './auth.js';
+import type { GatewayEnv } from './env.js';
+import type { GatewayOptions } from './server.js';
+
+/** Gateway options from validated configuration. */
+export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<GatewayOptions> {
+  const production = env.NODE_ENV === 'production';
+  if (production && !env.AUTH_JWKS_URL) {
+    throw new Error(
+      'AUTH_JWKS_URL is required when NODE_ENV=production (development keys are refused)',
+    );
+  }
+  const auth = await createAuthenticator({
+    jwksUrl: env.AUTH_JWKS_URL,
+    issuer: env.AUTH_ISSUER,
+    audience: env.AUTH_AUDIENCE,
+    devKeyPath: path.resolve(env.AUTH_DEV_KEY_PATH),
+  });
+  return {
+    supergraphPath: env.SUPERGRAPH_PATH,
+    subgraphUrls: env.SUBGRAPH_URLS,
+    host: env.HOST,
+    port: env.PORT,
+    timeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+    timeouts: env.SUBGRAPH_TIMEOUTS,
+    auth,
+    identity: internalIdentityFrom(env),
+    limits: {
+      maxDepth: env.LIMIT_MAX_DEPTH,
+      maxAliases: env.LIMIT_MAX_ALIASES,
+      maxRootFields: env.LIMIT_MAX_ROOT_FIELDS,
+      maxCost: env.LIMIT_MAX_COST,
+      maxDocumentBytes: env.LIMIT_MAX_DOCUMENT_BYTES,
+    },
+    bodyLimit: env.MAX_BODY_SIZE,
+    production,
+    log,
+  };
+}

@@ -1,0 +1,59 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Operation names are chosen by clients; past this many, new ones are counted as "other". */
+const MAX_OPERATION_NAMES = 200;
+
+/** The gateway's Prometheus metrics, on a registry of its own (one per gateway instance). */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly names = new Set<string>();
+
+  readonly requests = new Counter({
+    name: 'dpv_gateway_requests_total',
+    help: 'GraphQL requests by operation name and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly requestDuration = new Histogram({
+    name: 'dpv_gateway_request_duration_seconds',
+    help: 'GraphQL request latency at the gateway',
+    labelNames: ['operation'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly subgraphFetchDuration = new Histogram({
+    name: 'dpv_gateway_subgraph_fetch_duration_seconds',
+    help: 'Latency of requests from the gateway to each subgraph',
+    labelNames: ['subgraph'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly subgraphErrors = new Counter({
+    name: 'dpv_gateway_subgraph_errors_total',
+    help: 'Failed subgraph requests (unreachable, timed out, HTTP error) by subgraph and code',
+    labelNames: ['subgraph', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly websocketConnections = new Gauge({
+    name: 'dpv_gateway_websocket_connections',
+    help: 'Open WebSocket (graphql-ws) connections',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'dpv_gateway_' });
+  }
+
+  /** A bounded label for an operation name. */
+  operationLabel(name: string | null | undefined): string {
+    if (!name) return 'anonymous';
+    if (this.names.has(name)) return name;
+    if (this.names.size >= MAX_OPERATION_NAMES) return 'other';
+    this.names.add(name);
+    return name;
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadEnv } from '../platform/env.js';
+import { signDevToken } from './auth.js';
+import { gatewayEnv } from './env.js';
+
+/**
+ * `npm run -s token -- --org 310012343 --scope "dpv:read dpv:send"` prints a development token
+ * that a gateway without AUTH_JWKS_URL accepts. Flags: --sub (default dev-user), --ttl seconds
+ * (default 3600).
+ */
+const { values } = parseArgs({
+  options: {
+    org: { type: 'string' },
+    scope: { type: 'string', default: '' },
+    sub: { type: 'string', default: 'dev-user' },
+    ttl: { type: 'string', default: '3600' },
+  },
+});
+const env = loadEnv(gatewayEnv);
+if (env.AUTH_JWKS_URL) {
+  console.error('warning: AUTH_JWKS_URL is set, so the gateway will not accept development tokens');
+}
+const ttl = Number(values.ttl);
+if (!Number.isInteger(ttl) || ttl <= 0) {
+  console.error('--ttl must be a positive number of seconds');
+  process.exit(2);
+}
+const token = await signDevToken(path.resolve(env.AUTH_DEV_KEY_PATH), {
+  sub: values.sub,
+  org: values.org,
+  scope: values.scope,
+  ttl,
+});
+process.stdout.write(`${token}\n`);

@@ -1,0 +1,28 @@
+import { ClientError, ErrorCode } from '../errors.js';
+import type { Caller, Scope } from './caller.js';
+
+/** Throws FORBIDDEN unless the caller holds `scope`. */
+export function requireScope(caller: Caller, scope: Scope): void {
+  if (!caller.scopes.has(scope)) {
+    throw new ClientError(
+      ErrorCode.FORBIDDEN,
+      caller.anonymous
+        ? `This needs a token with scope ${scope}.`
+        : `Your token lacks scope ${scope}.`,
+      { requiredScope: scope },
+    );
+  }
+}
+
+/** Throws FORBIDDEN unless the caller holds `scope` and acts for organisation `org`. */
+export function requireActingFor(caller: Caller, org: string, scope: Scope): void {
+  requireScope(caller, scope);
+  if (caller.org !== org) {
+    throw new ClientError(ErrorCode.FORBIDDEN, `You do not act for organisation ${org}.`);
+  }
+}
+
+/** True when the caller holds any of `scopes`. */
+export function hasAnyScope(caller: Caller, ...scopes: Scope[]): boolean {
+  return scopes.some((s) => caller.scopes.has(s));
+}

@@ -1,0 +1,66 @@
+import { jwtVerify, SignJWT } from 'jose';
+import { callerFrom, type Caller } from './caller.js';
+
+/** The header that carries the gateway-signed caller to a subgraph. */
+export const CALLER_HEADER = 'dpv-caller';
+/** The header that carries the request id from the gateway to the subgraphs. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+const ISSUER = 'dpv-graph-gateway';
+const AUDIENCE = 'dpv-graph-subgraphs';
+
+/**
+ * The gateway forwards a caller it has verified as a short-lived token signed (HS256) with a
+ * secret only the graph's own processes hold. A subgraph believes nothing else: a missing,
+ * forged or expired token makes the caller anonymous.
+ */
+export class InternalIdentity {
+  private readonly key: Uint8Array;
+
+  constructor(
+    secret: string,
+    /** Lifetime of a forwarded identity; one request's fetches all fit in it. @default 60 */
+    private readonly ttlSeconds = 60,
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  sign(caller: Caller): Promise<string> {
+    const claims: Record<string, string> = { scope: [...caller.scopes].join(' ') };
+    if (caller.org) claims.org = caller.org;
+    const jwt = new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSeconds}s`);
+    if (caller.sub) jwt.setSubject(caller.sub);
+    return jwt.sign(this.key);
+  }
+
+  /** The caller in `token`; throws when it was not signed by the graph or has expired. */
+  async verify(token: string): Promise<Caller> {
+    const { payload } = await jwtVerify(token, this.key, {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ['HS256'],
+      requiredClaims: ['exp'],
+    });
+    return callerFrom(payload);
+  }
+}
+
+/** Used only outside production, so that `npm start` needs no configuration. */
+const DEVELOPMENT_SECRET = 'dpv-graph development only: never use this secret in production';
+
+/** The internal identity from configuration; production must set its own secret. */
+export function internalIdentityFrom(env: {
+  NODE_ENV: string;
+  INTERNAL_AUTH_SECRET?: string | undefined;
+}): InternalIdentity {
+  if (env.INTERNAL_AUTH_SECRET) return new InternalIdentity(env.INTERNAL_AUTH_SECRET);
+  if (env.NODE_ENV === 'production') {
+    throw new Error('INTERNAL_AUTH_SECRET is required when NODE_ENV=production');
+  }
+  return new InternalIdentity(DEVELOPMENT_SECRET);
+}

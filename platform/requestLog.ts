@@ -1,0 +1,34 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { Logger } from './logger.js';
+
+/** What every service's context carries for logging. */
+export interface LoggingContext extends BaseContext {
+  requestId: string;
+  /** A child logger that stamps `requestId` on every line. */
+  log: Logger;
+}
+
+/** One log line per operation: its name, outcome and duration, with the request id. */
+export function useRequestLog<Ctx extends LoggingContext>(): ApolloServerPlugin<Ctx> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const began = performance.now();
+      return {
+        async willSendResponse({ operationName, response }) {
+          const status = response.http.status ?? 200;
+          const errors =
+            response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+          contextValue.log.info(
+            {
+              operationName: operationName ?? null,
+              durationMs: Math.round((performance.now() - began) * 10) / 10,
+              status,
+              errors: errors?.map((e) => e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
+            },
+            'operation',
+          );
+        },
+      };
+    },
+  };
+}
