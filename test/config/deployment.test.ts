@@ -16,7 +16,21 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
 }
-const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
+/** What an operator would give docker compose in the environment. */
+const OPERATOR_ENV: Record<string, string> = {
+  INTERNAL_AUTH_SECRET: 'an operator secret of at least 32 characters',
+  AUTH_JWKS_URL: 'https://login.example/jwks',
+  AUTH_ISSUER: 'https://login.example',
+  AUTH_AUDIENCE: 'dpv-graph',
+};
+/** Compose's `${NAME:?message}` interpolation, with the operator's values. */
+const interpolate = (text: string) =>
+  text.replace(/\$\{(\w+)(?::\?[^}]*)?\}/g, (_m, name: string) => {
+    const value = OPERATOR_ENV[name];
+    if (value === undefined) throw new Error(`docker-compose.yml needs unknown variable ${name}`);
+    return value;
+  });
+const compose = parse(interpolate(readFileSync('docker-compose.yml', 'utf8')), { merge: true }) as {
   services: Record<string, ComposeService>;
 };
 const services = compose.services;
@@ -68,13 +82,21 @@ describe('docker-compose.yml', () => {
       expect(service.command![2]).toBe(def.name);
       const env = loadEnv(subgraphEnv, service.environment) as SubgraphEnv;
       expect(env.DATABASE_URL).toMatch(/@postgres:5432\//);
-      expect(service.healthcheck!.test.join(' ')).toContain(`127.0.0.1:${portOf(env, def)}/health`);
+      expect(service.healthcheck!.test.join(' ')).toContain(`127.0.0.1:${portOf(env, def)}/ready`);
       expect(service.depends_on?.postgres?.condition).toBe('service_healthy');
       expect(
         Object.keys(service.environment!).every((k) => known.has(k)),
         def.name,
       ).toBe(true);
       expect(service.environment![portVariable(def)]).toBeDefined();
+    }
+  });
+
+  it('runs in production mode with secrets from the operator, not from the file', () => {
+    for (const name of ['gateway', ...subgraphs.map((s) => s.name)]) {
+      const env = services[name]!.environment!;
+      expect(env.NODE_ENV, name).toBe('production');
+      expect(env.INTERNAL_AUTH_SECRET, name).toBe(OPERATOR_ENV.INTERNAL_AUTH_SECRET);
     }
   });
 
@@ -94,6 +116,7 @@ describe('docker-compose.yml', () => {
       expect(url.host).toBe(`${def.name}:${port}`);
       expect(gateway.depends_on?.[def.name]?.condition).toBe('service_healthy');
     }
-    expect(gateway.healthcheck!.test.join(' ')).toContain(`127.0.0.1:${env.PORT}/health`);
+    expect(gateway.healthcheck!.test.join(' ')).toContain(`127.0.0.1:${env.PORT}/ready`);
+    expect(env.AUTH_JWKS_URL).toBe(OPERATOR_ENV.AUTH_JWKS_URL);
   });
 });

@@ -10,6 +10,8 @@ export interface TestDatabase {
     sql: string,
     params?: unknown[],
   ): Promise<R[]>;
+  /** A connection of its own, e.g. to hold a lock; release it when done. */
+  connect(): Promise<pg.PoolClient>;
   drop(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     url,
     query: async (sql, params) => (await pool.query(sql, params)).rows,
+    connect: () => pool.connect(),
     drop: async () => {
       await pool.end();
       const c = new pg.Client({ connectionString: adminUrl });

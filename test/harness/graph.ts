@@ -8,7 +8,7 @@ import {
   type SubgraphDefinition,
 } from '../../platform/subgraph.js';
 import { subgraphs as allSubgraphs } from '../../subgraphs/registry.js';
-import { createAuthenticator } from '../../gateway/auth.js';
+import { createAuthenticator, type Authenticator } from '../../gateway/auth.js';
 import type { OperationLimits } from '../../gateway/limits.js';
 import type { Logger } from '../../platform/logger.js';
 import { testIdentity, TestIssuer, type TokenOptions } from './auth.js';
@@ -69,8 +69,11 @@ export const TEST_LIMITS: OperationLimits = {
 export interface TestGraphOptions {
   limits?: Partial<OperationLimits>;
   timeouts?: Record<string, number>;
+  bodyLimit?: string;
   production?: boolean;
   log?: Logger;
+  /** How the gateway verifies tokens. @default JWKS of the graph's TestIssuer */
+  auth?: Authenticator;
 }
 
 /**
@@ -105,12 +108,15 @@ export async function startTestGraph(
     port: 0,
     timeoutMs: 5_000,
     timeouts: options.timeouts ?? {},
-    auth: await createAuthenticator({
-      jwksUrl: issuer.jwksUrl,
-      issuer: TestIssuer.ISSUER,
-      audience: TestIssuer.AUDIENCE,
-      devKeyPath: '/nonexistent',
-    }),
+    auth:
+      options.auth ??
+      (await createAuthenticator({
+        jwksUrl: issuer.jwksUrl,
+        issuer: TestIssuer.ISSUER,
+        audience: TestIssuer.AUDIENCE,
+        devKeyPath: '/nonexistent',
+      })),
+    bodyLimit: options.bodyLimit,
     identity: testIdentity,
     limits: { ...TEST_LIMITS, ...options.limits },
     production: options.production ?? false,

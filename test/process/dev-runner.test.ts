@@ -1,11 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post } from '../harness/graphql.js';
+import { bearer, post } from '../harness/graphql.js';
+
+const execFileAsync = promisify(execFile);
 
 /** A port nobody listens on right now. */
 async function freePort(): Promise<number> {
@@ -65,6 +68,7 @@ async function npmStart(): Promise<Started> {
     ...process.env,
     ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
     EMBEDDED_PG_DIR: path.join(dir, 'pg'),
+    AUTH_DEV_KEY_PATH: path.join(dir, 'auth', 'key.json'),
     LOG_LEVEL: 'info',
   };
   delete env.DATABASE_URL;
@@ -112,9 +116,16 @@ describe('npm start', () => {
     expect(run.url).toBe(`http://127.0.0.1:${ports.PORT}/graphql`);
     expect(run.messages).toContain('initialising embedded PostgreSQL');
 
+    const { stdout: token } = await execFileAsync(
+      process.execPath,
+      ['dist/gateway/token.js', '--org', '310012343', '--scope', 'dpv:read'],
+      { env: { ...process.env, AUTH_DEV_KEY_PATH: path.join(dir, 'auth', 'key.json') } },
+    );
     const r = await post(
       run.url,
       `{ enhet(organisasjonsnummer: "310012343") { navn inbox { sender { navn } notificationPolicy { channel } } } }`,
+      {},
+      bearer(token.trim()),
     );
     expect(r.errors).toBeUndefined();
     expect(r.data?.enhet.inbox).toHaveLength(2);
