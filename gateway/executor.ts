@@ -8,6 +8,7 @@ import { GraphQLError } from 'graphql';
 import { CALLER_HEADER, REQUEST_ID_HEADER } from '../platform/auth/internalIdentity.js';
 import { ErrorCode } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
+import { injectTraceContext } from '../platform/tracing.js';
 import type { GatewayContext } from './context.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { SubgraphEndpoint } from './supergraph.js';
@@ -62,6 +63,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     if (!context?.forwardedIdentity) return;
     request.http?.headers.set(CALLER_HEADER, await context.forwardedIdentity());
     request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+    injectTraceContext((name, value) => request.http?.headers.set(name, value));
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {

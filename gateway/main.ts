@@ -1,6 +1,7 @@
 import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/logger.js';
 import { onShutdown } from '../platform/shutdown.js';
+import { startTracing } from '../platform/tracing.js';
 import { gatewayOptionsFrom } from './config.js';
 import { gatewayEnv } from './env.js';
 import { startGateway } from './server.js';
@@ -8,5 +9,6 @@ import { startGateway } from './server.js';
 /** Runs the gateway alone, as its container does. */
 const env = loadEnv(gatewayEnv);
 const log = createLogger('gateway', env.LOG_LEVEL);
+const tracing = startTracing('dpv-gateway', env.OTEL_EXPORTER_OTLP_ENDPOINT);
 const gateway = await startGateway(await gatewayOptionsFrom(env, log));
-onShutdown(log, [() => gateway.close()]);
+onShutdown(log, [() => gateway.close(), async () => tracing?.shutdown()]);

@@ -52,6 +52,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const metrics = new GatewayMetrics();
   const timeoutMs = (subgraph: string) => options.timeouts?.[subgraph] ?? options.timeoutMs;
   const service = await startHttpService<GatewayContext>({
+    component: 'gateway',
     apollo: {
       gateway: createExecutor({ supergraphSdl, subgraphs, timeoutMs, metrics, log }),
       includeStacktraceInErrorResponses: !options.production,

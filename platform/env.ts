@@ -27,6 +27,8 @@ export const commonEnv = z.object({
    * Shared by the gateway and the subgraphs: signs the caller identity the gateway forwards.
    * Required in production; a development value is used otherwise.
    */
+  /** Send OpenTelemetry traces to this OTLP/HTTP collector (e.g. http://127.0.0.1:4318); off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
   INTERNAL_AUTH_SECRET: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z.string().min(32, 'must be at least 32 characters').optional(),

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { Logger } from './logger.js';
+import { activeSpan } from './tracing.js';
 
 /** What every service's context carries for logging. */
 export interface LoggingContext extends BaseContext {
@@ -13,7 +14,13 @@ export function useRequestLog<Ctx extends LoggingContext>(): ApolloServerPlugin<
   return {
     async requestDidStart({ contextValue }) {
       const began = performance.now();
+      activeSpan()?.setAttribute('dpv.request_id', contextValue.requestId);
       return {
+        async didResolveOperation({ operationName, operation }) {
+          const span = activeSpan();
+          span?.setAttribute('graphql.operation.name', operationName ?? '');
+          if (operation) span?.setAttribute('graphql.operation.type', operation.operation);
+        },
         async willSendResponse({ operationName, response }) {
           const status = response.http.status ?? 200;
           const errors =

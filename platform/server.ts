@@ -13,6 +13,7 @@ import { REQUEST_ID_HEADER } from './auth/internalIdentity.js';
 import { ErrorCode, errorFormatter } from './errors.js';
 import type { Logger } from './logger.js';
 import { useRequestLog, type LoggingContext } from './requestLog.js';
+import { traceRequests } from './tracing.js';
 
 /** What the service knows of a request before it builds the GraphQL context. */
 export interface RequestInfo {
@@ -24,6 +25,8 @@ export interface RequestInfo {
 }
 
 export interface HttpServiceOptions<Ctx extends LoggingContext> {
+  /** Names the service in traces, e.g. `gateway` or a subgraph's name. */
+  component: string;
   /** Apollo Server options; draining, logging, landing page and error masking are added. */
   apollo: ApolloServerOptions<Ctx>;
   /** Builds the context of one request; throw a GraphQLError with `http.status` to refuse it. */
@@ -104,6 +107,7 @@ export async function startHttpService<Ctx extends LoggingContext>(
   }
   app.use(
     '/graphql',
+    traceRequests(options.component),
     (req, res, next) => {
       res.locals.requestId = requestIdOf(req);
       res.set(REQUEST_ID_HEADER, res.locals.requestId as string);

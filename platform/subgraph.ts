@@ -82,6 +82,7 @@ export async function startSubgraph<Ctx extends SubgraphContext>(
       log.info('demo data loaded');
     }
     const service = await startHttpService<Ctx>({
+      component: def.name,
       apollo: {
         schema: await def.buildSchema(),
         includeStacktraceInErrorResponses: !options.production,

@@ -7,6 +7,7 @@ import { openDatabase } from '../platform/database.js';
 import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/logger.js';
 import { onShutdown } from '../platform/shutdown.js';
+import { startTracing } from '../platform/tracing.js';
 import { startSubgraph, type RunningSubgraph } from '../platform/subgraph.js';
 import { portOf, subgraphEnv, type SubgraphEnv } from './env.js';
 import { subgraphs } from './registry.js';
@@ -21,6 +22,7 @@ const gwEnv = loadEnv(gatewayEnv);
 const log = createLogger('dpv-graph', env.LOG_LEVEL);
 const production = env.NODE_ENV === 'production';
 const identity = internalIdentityFrom(env);
+const tracing = startTracing('dpv-graph', env.OTEL_EXPORTER_OTLP_ENDPOINT);
 
 const db = await openDatabase({
   url: env.DATABASE_URL,
@@ -35,6 +37,7 @@ const stopAll = [
     for (const s of running.reverse()) await s.close();
   },
   () => db.stop(),
+  async () => tracing?.shutdown(),
 ];
 onShutdown(log, stopAll);
 

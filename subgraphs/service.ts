@@ -2,6 +2,7 @@ import { internalIdentityFrom } from '../platform/auth/internalIdentity.js';
 import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/logger.js';
 import { onShutdown } from '../platform/shutdown.js';
+import { startTracing } from '../platform/tracing.js';
 import { startSubgraph } from '../platform/subgraph.js';
 import { portOf, subgraphEnv, type SubgraphEnv } from './env.js';
 import { subgraphs } from './registry.js';
@@ -19,6 +20,7 @@ if (!env.DATABASE_URL) {
   log.fatal('DATABASE_URL is required when a subgraph runs alone (npm start embeds PostgreSQL)');
   process.exit(2);
 }
+const tracing = startTracing(`dpv-${def.name}`, env.OTEL_EXPORTER_OTLP_ENDPOINT);
 const subgraph = await startSubgraph(def, {
   databaseUrl: env.DATABASE_URL,
   host: env.HOST,
@@ -28,4 +30,4 @@ const subgraph = await startSubgraph(def, {
   production: env.NODE_ENV === 'production',
   identity: internalIdentityFrom(env),
 });
-onShutdown(log, [() => subgraph.close()]);
+onShutdown(log, [() => subgraph.close(), async () => tracing?.shutdown()]);
