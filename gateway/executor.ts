@@ -61,7 +61,8 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
     // Health probes and schema loading run without a request context.
     if (!context?.forwardedIdentity) return;
-    request.http?.headers.set(CALLER_HEADER, await context.forwardedIdentity());
+    const identity = await context.forwardedIdentity();
+    if (identity) request.http?.headers.set(CALLER_HEADER, identity);
     request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
     injectTraceContext((name, value) => request.http?.headers.set(name, value));
   }

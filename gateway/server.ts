@@ -71,7 +71,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         requestId,
         log: requestLog,
         caller,
-        forwardedIdentity: once(() => options.identity.sign(caller)),
+        forwardedIdentity: once(async () =>
+          caller.anonymous ? null : options.identity.sign(caller),
+        ),
       };
     },
     host: options.host,

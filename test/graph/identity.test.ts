@@ -26,6 +26,8 @@ describe('the token matrix at the gateway', () => {
     const priv = await post(graph.gateway.url, PRIVATE);
     expect(codes(priv)).toEqual(['FORBIDDEN']);
     expect(priv.errors?.[0]?.extensions?.serviceName).toBe('meldingsboks');
+    // The subgraph saw nobody, not a caller without scopes.
+    expect(priv.errors?.[0]?.message).toBe('This needs a token with scope dpv:read.');
   });
 
   it('valid token with the scope, acting for the enhet: the inbox', async () => {
