@@ -13,7 +13,12 @@ import {
   type JWTVerifyGetKey,
   type CryptoKey,
 } from 'jose';
-import { ANONYMOUS, callerFrom, type Caller } from '../platform/auth/caller.js';
+import {
+  ANONYMOUS,
+  callerFrom,
+  withoutInternalScopes,
+  type Caller,
+} from '../platform/auth/caller.js';
 import { ClientError, ErrorCode } from '../platform/errors.js';
 
 /** Issuer and audience of development tokens (`npm run token`). */
@@ -69,7 +74,7 @@ function authenticator(
           requiredClaims: ['exp', 'sub'],
           clockTolerance: 5,
         });
-        return callerFrom(payload);
+        return withoutInternalScopes(callerFrom(payload));
       } catch (err) {
         throw unauthenticated(...reasonOf(err));
       }

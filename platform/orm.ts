@@ -34,7 +34,7 @@ export async function openOrm(options: OrmOptions): Promise<MikroORM> {
       snapshot: false,
     },
     // Unqualified names in migrations and raw SQL mean this subgraph's own schema.
-    driverOptions: { connection: { options: `-c search_path=${options.schema}` } },
+    driverOptions: { connection: { options: `-c search_path=${options.schema},public` } },
     allowGlobalContext: false,
     pool: { min: 0, max: options.poolSize ?? 10 },
     debug: onQuery ? ['query'] : false,

@@ -30,6 +30,17 @@ export enum Scope {
   ENHETSREGISTERET_WRITE = 'enhetsregisteret:write',
 }
 
+/**
+ * Scopes that only the graph's own services carry (e.g. varsling reading varslingsadresser). The
+ * gateway strips them from callers' tokens, so no outside token can claim one.
+ */
+export const INTERNAL_SCOPE_PREFIX = 'internal:';
+
+export function withoutInternalScopes(caller: Caller): Caller {
+  const scopes = [...caller.scopes].filter((s) => !s.startsWith(INTERNAL_SCOPE_PREFIX));
+  return Object.freeze({ ...caller, scopes: new Set(scopes) });
+}
+
 export function callerFrom(claims: { sub?: unknown; org?: unknown; scope?: unknown }): Caller {
   const scope = typeof claims.scope === 'string' ? claims.scope : '';
   return Object.freeze({

@@ -9,20 +9,31 @@ import { createContext, type Context } from './context.js';
 import { Enhet } from './entities/Enhet.js';
 import { Organisasjonsform } from './entities/Organisasjonsform.js';
 import { migrations } from './migrations/index.js';
-import { EnhetResolver, referenceResolvers } from './resolvers/EnhetResolver.js';
+import { Rolle } from './entities/Rolle.js';
+import { Underenhet } from './entities/Underenhet.js';
+import { Varslingsadresse } from './entities/Varslingsadresse.js';
+import { EnhetResolver, enhetReference } from './resolvers/EnhetResolver.js';
+import { RolleResolver } from './resolvers/RolleResolver.js';
+import { UnderenhetResolver } from './resolvers/UnderenhetResolver.js';
+import { VarslingsadresseResolver } from './resolvers/VarslingsadresseResolver.js';
 import { isEmpty, seed } from './seed.js';
 
 export const name = 'enhetsregisteret';
 
 export function buildSchema() {
-  return buildFederatedSchema({ resolvers: [EnhetResolver] }, referenceResolvers);
+  return buildFederatedSchema(
+    {
+      resolvers: [EnhetResolver, UnderenhetResolver, RolleResolver, VarslingsadresseResolver],
+    },
+    { Enhet: enhetReference },
+  );
 }
 
 export const definition: SubgraphDefinition<Context> = {
   name,
   defaultPort: 4001,
   dbSchema: 'enhetsregisteret',
-  entities: [Enhet, Organisasjonsform],
+  entities: [Enhet, Organisasjonsform, Underenhet, Rolle, Varslingsadresse],
   migrations,
   buildSchema,
   createContext,

@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Enhet } from './entities/Enhet.js';
 import { Organisasjonsform } from './entities/Organisasjonsform.js';
+import { Rolle } from './entities/Rolle.js';
+import { Varslingsadresse, Varslingskanal } from './entities/Varslingsadresse.js';
 
 /** Organisasjonsformer used by the demo data, with brreg's descriptions. */
 const FORMER: Organisasjonsform[] = [
@@ -9,14 +11,26 @@ const FORMER: Organisasjonsform[] = [
   { kode: 'FLI', beskrivelse: 'Forening/lag/innretning' },
   { kode: 'KOMM', beskrivelse: 'Kommune' },
   { kode: 'ORGL', beskrivelse: 'Organisasjonsledd' },
+  { kode: 'BEDR', beskrivelse: 'Underenhet til næringsdrivende og offentlig forvaltning' },
+  { kode: 'AAFY', beskrivelse: 'Underenhet til ikke-næringsdrivende' },
 ];
+
+const oslo = (adresse: string, postnummer = '0150') => ({
+  adresse: [adresse],
+  postnummer,
+  poststed: 'OSLO',
+  kommunenummer: '0301',
+  kommune: 'OSLO',
+  landkode: 'NO',
+  land: 'Norge',
+});
 
 /**
  * Senders are real public bodies; recipients are made up (valid check digits, numbers starting
  * with 31, which brreg has not assigned to anyone).
  */
 export const DEMO_ENHETER: Array<
-  Pick<Enhet, 'organisasjonsnummer' | 'navn' | 'organisasjonsformKode'>
+  Partial<Enhet> & Pick<Enhet, 'organisasjonsnummer' | 'navn' | 'organisasjonsformKode'>
 > = [
   { organisasjonsnummer: '974761076', navn: 'SKATTEETATEN', organisasjonsformKode: 'ORGL' },
   {
@@ -25,8 +39,35 @@ export const DEMO_ENHETER: Array<
     organisasjonsformKode: 'ORGL',
   },
   { organisasjonsnummer: '958935420', navn: 'OSLO KOMMUNE', organisasjonsformKode: 'KOMM' },
-  { organisasjonsnummer: '310012343', navn: 'FJELLTOPP BAKERI AS', organisasjonsformKode: 'AS' },
-  { organisasjonsnummer: '310024686', navn: 'NORDLYS REGNSKAP AS', organisasjonsformKode: 'AS' },
+  {
+    organisasjonsnummer: '310012343',
+    navn: 'FJELLTOPP BAKERI AS',
+    organisasjonsformKode: 'AS',
+    forretningsadresse: oslo('Markveien 35', '0554'),
+    naeringskode1: { kode: '10.710', beskrivelse: 'Produksjon av brød og ferske konditorvarer' },
+    antallAnsatte: 12,
+    harRegistrertAntallAnsatte: true,
+    stiftelsesdato: '2015-03-02',
+    registreringsdatoEnhetsregisteret: '2015-03-10',
+    registrertIMvaregisteret: true,
+    registrertIForetaksregisteret: true,
+    konkurs: false,
+    underAvvikling: false,
+    underTvangsavviklingEllerTvangsopplosning: false,
+    maalform: 'Bokmål',
+  },
+  {
+    organisasjonsnummer: '310024686',
+    navn: 'NORDLYS REGNSKAP AS',
+    organisasjonsformKode: 'AS',
+    forretningsadresse: oslo('Storgata 12', '0155'),
+    naeringskode1: { kode: '69.201', beskrivelse: 'Regnskap og bokføring' },
+    antallAnsatte: 25,
+    harRegistrertAntallAnsatte: true,
+    stiftelsesdato: '2009-06-15',
+    registrertIMvaregisteret: true,
+    registrertIForetaksregisteret: true,
+  },
   {
     organisasjonsnummer: '310037028',
     navn: 'KARI NORDMANN SNEKKERVERKSTED',
@@ -35,10 +76,68 @@ export const DEMO_ENHETER: Array<
   { organisasjonsnummer: '310049360', navn: 'HAVBRIS SEILFORENING', organisasjonsformKode: 'FLI' },
 ];
 
+const REGN = {
+  rollegruppeKode: 'REGN',
+  rollegruppeBeskrivelse: 'Regnskapsfører',
+  typeKode: 'REGN',
+  typeBeskrivelse: 'Regnskapsfører',
+};
+
+/** NORDLYS REGNSKAP AS keeps the accounts of the bakery and the carpenter. */
+const DEMO_ROLLER: Array<Omit<Rolle, 'id'>> = [
+  {
+    organisasjonsnummer: '310012343',
+    rollegruppeKode: 'DAGL',
+    rollegruppeBeskrivelse: 'Daglig leder/ adm.direktør',
+    typeKode: 'DAGL',
+    typeBeskrivelse: 'Daglig leder/ adm.direktør',
+    personFodselsdato: '1980-04-17',
+    personFornavn: 'Ola',
+    personEtternavn: 'Nordmann',
+    personErDoed: false,
+    fratraadt: false,
+    rekkefolge: 0,
+  },
+  ...['310012343', '310037028'].map((organisasjonsnummer) => ({
+    organisasjonsnummer,
+    ...REGN,
+    enhetOrganisasjonsnummer: '310024686',
+    enhetNavn: 'NORDLYS REGNSKAP AS',
+    enhetOrganisasjonsformKode: 'AS',
+    enhetErSlettet: false,
+    fratraadt: false,
+    rekkefolge: 0,
+  })),
+];
+
+const DEMO_VARSLINGSADRESSER: Varslingsadresse[] = [
+  {
+    organisasjonsnummer: '310012343',
+    kanal: Varslingskanal.EPOST,
+    adresse: 'post@fjelltopp-bakeri.example',
+  },
+  { organisasjonsnummer: '310012343', kanal: Varslingskanal.MOBIL, adresse: '+4791234567' },
+  {
+    organisasjonsnummer: '310024686',
+    kanal: Varslingskanal.EPOST,
+    adresse: 'post@nordlys-regnskap.example',
+  },
+  { organisasjonsnummer: '310037028', kanal: Varslingskanal.MOBIL, adresse: '+4741234567' },
+  {
+    organisasjonsnummer: '310049360',
+    kanal: Varslingskanal.EPOST,
+    adresse: 'styret@havbris.example',
+  },
+];
+
 export async function seed(em: EntityManager): Promise<void> {
   await em.transactional(async (tx) => {
     await tx.upsertMany(Organisasjonsform, FORMER);
-    await tx.upsertMany(Enhet, DEMO_ENHETER);
+    await tx.upsertMany(Enhet, DEMO_ENHETER as Enhet[]);
+    const orgnrs = [...new Set(DEMO_ROLLER.map((r) => r.organisasjonsnummer))];
+    await tx.nativeDelete(Rolle, { organisasjonsnummer: { $in: orgnrs } });
+    await tx.insertMany(Rolle, DEMO_ROLLER);
+    await tx.upsertMany(Varslingsadresse, DEMO_VARSLINGSADRESSER);
   });
 }
 

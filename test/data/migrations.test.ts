@@ -37,7 +37,11 @@ describe('data layer on PostgreSQL', () => {
     expect(rows.map((r) => `${r.table_schema}.${r.table_name}`)).toEqual([
       'enhetsregisteret.enhet',
       'enhetsregisteret.mikro_orm_migrations',
+      'enhetsregisteret.oppdatering_posisjon',
       'enhetsregisteret.organisasjonsform',
+      'enhetsregisteret.rolle',
+      'enhetsregisteret.underenhet',
+      'enhetsregisteret.varslingsadresse',
       'meldingsboks.message',
       'meldingsboks.mikro_orm_migrations',
       'varsling.mikro_orm_migrations',

@@ -1,0 +1,96 @@
+import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { ClientError, ErrorCode } from '../errors.js';
+
+@ObjectType({ description: 'Relay page information.' })
+export class PageInfo {
+  @Field(() => Boolean) hasNextPage!: boolean;
+  @Field(() => Boolean) hasPreviousPage!: boolean;
+  @Field(() => String, { nullable: true }) startCursor!: string | null;
+  @Field(() => String, { nullable: true }) endCursor!: string | null;
+}
+
+export interface Page<T> {
+  nodes: T[];
+  cursors: string[];
+  hasNextPage: boolean;
+  /** Counted only when a client asks for `totalCount`. */
+  count: () => Promise<number>;
+  hasPreviousPage?: boolean;
+}
+
+/** A Relay connection type (`<Name>Connection`, `<Name>Edge`) for `Item`, with `totalCount`. */
+export function connectionType<T extends object>(name: string, Item: ClassType<T>) {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field(() => String) cursor!: string;
+    @Field(() => Item) node!: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${name}, with a stable cursor.` })
+  class Connection {
+    constructor(private readonly page: Page<T>) {}
+
+    @Field(() => [Edge])
+    edges(): Edge[] {
+      return this.page.nodes.map((node, i) => ({ node, cursor: this.page.cursors[i]! }));
+    }
+
+    @Field(() => [Item], {
+      description: 'The nodes of the edges, for clients that need no cursors.',
+    })
+    nodes(): T[] {
+      return this.page.nodes;
+    }
+
+    @Field(() => PageInfo)
+    pageInfo(): PageInfo {
+      return {
+        hasNextPage: this.page.hasNextPage,
+        hasPreviousPage: this.page.hasPreviousPage ?? false,
+        startCursor: this.page.cursors[0] ?? null,
+        endCursor: this.page.cursors.at(-1) ?? null,
+      };
+    }
+
+    @Field(() => Int, { description: 'How many match in all (counted on request).' })
+    totalCount(): Promise<number> {
+      return this.page.count();
+    }
+  }
+  return Connection;
+}
+
+/** Page size rules shared by every connection. */
+export const PAGE = { default: 20, max: 100 } as const;
+
+export function checkFirst(first: number): void {
+  if (!Number.isInteger(first) || first < 0 || first > PAGE.max) {
+    throw new ClientError(ErrorCode.BAD_USER_INPUT, `first must be between 0 and ${PAGE.max}.`, {
+      argument: 'first',
+      max: PAGE.max,
+    });
+  }
+}
+
+/** Opaque cursors: the sort key of a row, base64url-encoded. */
+export function encodeCursor(key: ReadonlyArray<string | number>): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, arity: number): Array<string | number> {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(key) &&
+      key.length === arity &&
+      key.every((k) => typeof k === 'string' || typeof k === 'number')
+    ) {
+      return key as Array<string | number>;
+    }
+  } catch {
+    // fall through to the coded error
+  }
+  throw new ClientError(ErrorCode.BAD_USER_INPUT, 'after is not a cursor this list gave out.', {
+    argument: 'after',
+  });
+}

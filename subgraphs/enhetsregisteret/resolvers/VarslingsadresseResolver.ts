@@ -1,0 +1,82 @@
+import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { requireActingFor } from '../../../platform/auth/authorize.js';
+import { INTERNAL_SCOPE_PREFIX, Scope, type Caller } from '../../../platform/auth/caller.js';
+import { assertOrgnr } from '../../../platform/domain/orgnr.js';
+import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import type { Context } from '../context.js';
+import { Enhet } from '../entities/Enhet.js';
+import { Varslingsadresse, Varslingskanal } from '../entities/Varslingsadresse.js';
+
+/** Carried only by the graph's own services (the gateway strips `internal:` scopes from tokens). */
+export const READ_ALL_VARSLINGSADRESSER = `${INTERNAL_SCOPE_PREFIX}varslingsadresser:read`;
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const NORWEGIAN_MOBILE = /^\+47[49]\d{7}$/;
+
+function assertMayRead(caller: Caller, orgnr: string): void {
+  if (caller.scopes.has(READ_ALL_VARSLINGSADRESSER)) return;
+  requireActingFor(caller, orgnr, Scope.DPV_READ);
+}
+
+@Resolver(() => Enhet)
+export class VarslingsadresseResolver {
+  @FieldResolver(() => [Varslingsadresse], {
+    description:
+      'Varslingsadresser: not public. Readable by the enhet itself (scope dpv:read) and by varsling; FORBIDDEN for anyone else.',
+  })
+  async varslingsadresser(@Root() enhet: Enhet, @Ctx() ctx: Context): Promise<Varslingsadresse[]> {
+    assertMayRead(ctx.caller, enhet.organisasjonsnummer);
+    return ctx.loaders.varslingsadresser.load(enhet.organisasjonsnummer);
+  }
+
+  @Mutation(() => Enhet, {
+    description:
+      "Replaces the enhet's varslingsadresser. Needs scope enhetsregisteret:write, acting for the enhet. At least one address must remain.",
+  })
+  async settVarslingsadresser(
+    @Arg('organisasjonsnummer', () => String) organisasjonsnummer: string,
+    @Arg('epost', () => [String], { defaultValue: [] }) epost: string[],
+    @Arg('mobil', () => [String], { defaultValue: [] }) mobil: string[],
+    @Ctx() ctx: Context,
+  ): Promise<Enhet> {
+    assertOrgnr(organisasjonsnummer);
+    requireActingFor(ctx.caller, organisasjonsnummer, Scope.ENHETSREGISTERET_WRITE);
+    const emails = [...new Set(epost.map((e) => e.trim().toLowerCase()))];
+    const mobiles = [...new Set(mobil.map((m) => m.replace(/[\s-]/g, '')))];
+    for (const e of emails) {
+      if (!EMAIL.test(e) || e.length > 254) invalid('epost', `"${e}" is not an e-mail address.`);
+    }
+    for (const m of mobiles) {
+      if (!NORWEGIAN_MOBILE.test(m)) {
+        invalid(
+          'mobil',
+          `"${m}" is not a Norwegian mobile number (+47 and eight digits, starting with 4 or 9).`,
+        );
+      }
+    }
+    if (emails.length + mobiles.length === 0) {
+      invalid('epost', 'At least one varslingsadresse (e-post or mobile) must remain.');
+    }
+    const enhet = await ctx.loaders.enhet.load(organisasjonsnummer);
+    if (!enhet || enhet.slettedato) {
+      throw new ClientError(ErrorCode.NOT_FOUND, `No enhet ${organisasjonsnummer} is registered.`);
+    }
+    await ctx.em.transactional(async (tx) => {
+      await tx.nativeDelete(Varslingsadresse, { organisasjonsnummer });
+      await tx.insertMany(Varslingsadresse, [
+        ...emails.map((adresse) => ({ organisasjonsnummer, kanal: Varslingskanal.EPOST, adresse })),
+        ...mobiles.map((adresse) => ({
+          organisasjonsnummer,
+          kanal: Varslingskanal.MOBIL,
+          adresse,
+        })),
+      ]);
+    });
+    ctx.loaders.varslingsadresser.clear(organisasjonsnummer);
+    return enhet;
+  }
+}
+
+function invalid(field: string, message: string): never {
+  throw new ClientError(ErrorCode.BAD_USER_INPUT, message, { field });
+}
