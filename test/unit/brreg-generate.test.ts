@@ -147,6 +147,9 @@ describe('brreg generator', () => {
       const empty = path.join(dir, 'empty.json.gz');
       expect(await writeGzipJsonArray(empty, [])).toBe(0);
       expect(JSON.parse(gunzipSync(await readFile(empty)).toString('utf8'))).toEqual([]);
+
+      const missing = path.join(dir, 'no-such-dir', 'x.json.gz');
+      await expect(writeGzipJsonArray(missing, generateEnheter(options))).rejects.toThrow(/ENOENT/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
 import { checkDigit } from '../../../platform/domain/orgnr.js';
 import type {
@@ -8,6 +9,7 @@ import type {
   BrregEnhet,
   BrregPerson,
   BrregRolle,
+  BrregRolleEnhet,
   BrregRollegruppe,
   BrregRoller,
   BrregUnderenhet,
@@ -51,8 +53,10 @@ function orgnrAt(start: number, i: number): string {
   throw new Error(`no organisasjonsnummer for prefix ${prefix}`);
 }
 
-/** The i-th enhet's organisasjonsnummer. Numbers do not depend on the seed, so data sets
- * generated with different seeds address the same numbers. */
+/**
+ * The i-th enhet's organisasjonsnummer. Numbers do not depend on the seed (the parameter is
+ * there for symmetry), so data sets generated with different seeds share their numbers.
+ */
 export function enhetOrgnr(i: number, _seed?: number): string {
   return orgnrAt(ENHET_PREFIX, i);
 }
@@ -200,7 +204,8 @@ const ownerOf = (i: number, p: Plan): BrregPerson => person(new Rng(p.seed, i, S
 function baseName(r: Rng): string {
   if (r.chance(0.2)) return r.pick(V.ETTERNAVN).toUpperCase();
   const first = r.pick(V.PLACE_WORDS);
-  return r.chance(0.5) ? first + r.pick(V.PLACE_WORDS) : first;
+  const second = r.pick(V.PLACE_WORDS);
+  return r.chance(0.5) && second !== first ? first + second : first;
 }
 
 function address(r: Rng, k: V.Kommune, postboks: boolean): BrregAdresse {
@@ -260,36 +265,6 @@ const slug = (navn: string): string =>
     .replace(/å/g, 'a')
     .replace(/[^a-z0-9]/g, '');
 
-const MVA: Record<V.FormCode, number> = {
-  AS: 0.7,
-  ASA: 0.9,
-  SA: 0.6,
-  ANS: 0.6,
-  DA: 0.6,
-  NUF: 0.5,
-  ENK: 0.4,
-  FLI: 0.1,
-  STI: 0.2,
-};
-const EMPLOYS: Record<V.FormCode, number> = {
-  AS: 0.55,
-  ASA: 1,
-  SA: 0.6,
-  ANS: 0.4,
-  DA: 0.4,
-  NUF: 0.5,
-  ENK: 0.1,
-  FLI: 0.1,
-  STI: 0.3,
-};
-const SEKTOR: Partial<Record<V.FormCode, Kode>> = {
-  AS: V.SEKTOR.privateAs,
-  ASA: V.SEKTOR.privateAs,
-  ENK: V.SEKTOR.personlig,
-  FLI: V.SEKTOR.ideell,
-  STI: V.SEKTOR.ideell,
-};
-
 function buildEnhet(i: number, p: Plan, h: Head = head(i, p)): BrregEnhet {
   const r = h.rng;
   const form = h.form;
@@ -308,20 +283,20 @@ function buildEnhet(i: number, p: Plan, h: Head = head(i, p)): BrregEnhet {
   const onlyPost = form === 'FLI' && r.chance(0.5);
   if (onlyPost || r.chance(0.3)) e.postadresse = address(r, kommune, r.chance(0.6));
   e.registreringsdatoEnhetsregisteret = isoDate(h.regDay);
-  e.registrertIMvaregisteret = r.chance(MVA[form]);
+  e.registrertIMvaregisteret = r.chance(V.TRAITS[form].mva);
   e.naeringskode1 = naering(nace);
   if (r.chance(0.1)) {
     e.naeringskode2 = naering(r.pick(V.NACE_CODES));
     if (r.chance(0.2)) e.naeringskode3 = naering(r.pick(V.NACE_CODES));
   }
-  const employs = h.firm !== null || r.chance(EMPLOYS[form]);
+  const employs = h.firm !== null || r.chance(V.TRAITS[form].employs);
   e.antallAnsatte = employs ? Math.floor(Math.exp(r.next() * (h.firm ? 4 : 5))) : 0;
   e.harRegistrertAntallAnsatte = employs;
   if (!onlyPost) e.forretningsadresse = address(r, kommune, false);
   if (form !== 'ENK' && form !== 'NUF') {
     e.stiftelsesdato = isoDate(h.regDay - r.int(r.chance(0.1) ? 20_000 : 60));
   }
-  const sektor = SEKTOR[form];
+  const sektor = V.TRAITS[form].sektor;
   if (sektor) e.institusjonellSektorkode = sektor;
   e.registrertIForetaksregisteret = form === 'ENK' ? r.chance(0.3) : business;
   e.registrertIStiftelsesregisteret = form === 'STI';
@@ -367,38 +342,9 @@ function buildUnderenhet(j: number, p: Plan): BrregUnderenhet {
   return u;
 }
 
-/** Probability that an enhet of a form has a regnskapsfører, and a revisor. */
-const REGN: Record<V.FormCode, number> = {
-  AS: 0.85,
-  ASA: 0.3,
-  SA: 0.6,
-  ANS: 0.5,
-  DA: 0.5,
-  NUF: 0.5,
-  ENK: 0.25,
-  FLI: 0.15,
-  STI: 0.3,
-};
-const REVI: Record<V.FormCode, number> = {
-  AS: 0.3,
-  ASA: 1,
-  SA: 0.5,
-  ANS: 0.1,
-  DA: 0.1,
-  NUF: 0.2,
-  ENK: 0,
-  FLI: 0.05,
-  STI: 1,
-};
-
 interface FirmRef {
   index: number;
-  holder: {
-    organisasjonsnummer: string;
-    organisasjonsform: Kode;
-    navn: string[];
-    erSlettet: boolean;
-  };
+  holder: BrregRolleEnhet;
 }
 
 function firmRefs(p: Plan, count: number, at: (k: number, p: Plan) => number): FirmRef[] {
@@ -450,18 +396,19 @@ function buildRoller(i: number, p: Plan, regn: FirmRef[], revi: FirmRef[]): Brre
   if (company || form === 'FLI' || form === 'STI') {
     const roller = [personRole(V.ROLE.LEDE, leder, 0)];
     const members = form === 'ASA' ? 3 + r.int(4) : form === 'FLI' ? 1 + r.int(4) : r.int(4);
-    for (let n = 0; n < members; n++)
+    for (let n = 0; n < members; n++) {
       roller.push(personRole(V.ROLE.MEDL, person(r), roller.length));
+    }
     if (r.chance(0.3)) roller.push(personRole(V.ROLE.VARA, person(r), roller.length));
     group(V.ROLE.STYR, roller);
   }
-  const auditor = r.chance(REVI[form]) ? firmFor(i, revi) : undefined;
+  const auditor = r.chance(V.TRAITS[form].revi) ? firmFor(i, revi) : undefined;
   if (auditor) {
     group(V.ROLE.REVI, [
       { type: V.ROLE.REVI, enhet: auditor.holder, fratraadt: false, rekkefolge: 0 },
     ]);
   }
-  const accountant = r.chance(REGN[form]) ? firmFor(i, regn) : undefined;
+  const accountant = r.chance(V.TRAITS[form].regn) ? firmFor(i, regn) : undefined;
   if (accountant) {
     const fratraadt = r.chance(0.02);
     group(V.ROLE.REGN, [{ type: V.ROLE.REGN, enhet: accountant.holder, fratraadt, rekkefolge: 0 }]);
@@ -490,6 +437,8 @@ export function* generateRoller(o: GenerateOptions): Generator<BrregRoller> {
   }
 }
 
+const MAX_QUEUED = 8 << 20;
+
 /**
  * Streams `items` as a gzipped JSON array, one element per line as brreg's bulk files have
  * them, respecting backpressure so memory stays flat at any size. Resolves to the count.
@@ -503,14 +452,21 @@ export async function writeGzipJsonArray<T>(file: string, items: Iterable<T>): P
   try {
     let chunk = '[\n';
     for (const item of items) {
+      // The file could not be opened or written: stop, and let `await done` say why.
+      if (gzip.destroyed) break;
       chunk += (count++ === 0 ? '' : ',\n') + JSON.stringify(item);
       // Batching keeps the per-write overhead small next to zlib's work.
       if (chunk.length >= 1 << 16) {
-        if (!gzip.write(chunk)) await Promise.race([once(gzip, 'drain'), done]);
+        gzip.write(chunk);
         chunk = '';
+        // zlib compresses on the thread pool but needs this thread to hand it each next
+        // piece, so yield after every write and let a few megabytes queue up before waiting
+        // for a drain: generating and compressing then overlap instead of taking turns.
+        if (gzip.writableLength < MAX_QUEUED) await nextTurn();
+        else await Promise.race([once(gzip, 'drain'), done]);
       }
     }
-    gzip.end(count === 0 ? `${chunk}]\n` : `${chunk}\n]\n`);
+    if (!gzip.destroyed) gzip.end(count === 0 ? `${chunk}]\n` : `${chunk}\n]\n`);
   } catch (error) {
     // A failing item source must not leave the file descriptor open.
     gzip.destroy(error instanceof Error ? error : new Error(String(error)));

@@ -51,6 +51,30 @@ export const SEKTOR = {
   ideell: kode('7000', 'Ideelle organisasjoner'),
 } as const;
 
+/**
+ * Per form: the chance of being in Merverdiavgiftsregisteret, of having registered employees,
+ * of having a regnskapsfører and a revisor; and the institusjonell sektorkode, if any.
+ */
+export interface FormTraits {
+  mva: number;
+  employs: number;
+  regn: number;
+  revi: number;
+  sektor?: Kode;
+}
+
+export const TRAITS: Readonly<Record<FormCode, FormTraits>> = {
+  AS: { mva: 0.7, employs: 0.55, regn: 0.85, revi: 0.3, sektor: SEKTOR.privateAs },
+  ASA: { mva: 0.9, employs: 1, regn: 0.3, revi: 1, sektor: SEKTOR.privateAs },
+  SA: { mva: 0.6, employs: 0.6, regn: 0.6, revi: 0.5 },
+  ANS: { mva: 0.6, employs: 0.4, regn: 0.5, revi: 0.1 },
+  DA: { mva: 0.6, employs: 0.4, regn: 0.5, revi: 0.1 },
+  NUF: { mva: 0.5, employs: 0.5, regn: 0.5, revi: 0.2 },
+  ENK: { mva: 0.4, employs: 0.1, regn: 0.25, revi: 0, sektor: SEKTOR.personlig },
+  FLI: { mva: 0.1, employs: 0.1, regn: 0.15, revi: 0.05, sektor: SEKTOR.ideell },
+  STI: { mva: 0.2, employs: 0.3, regn: 0.3, revi: 1, sektor: SEKTOR.ideell },
+};
+
 export const NACE: Readonly<Record<string, string>> = {
   '03.111': 'Hav- og kystfiske',
   '10.710': 'Produksjon av brød og ferske konditorvarer',
