@@ -35,11 +35,29 @@ export async function* jsonArrayElements(file: string): AsyncGenerator<ArrayElem
   let index = 0;
   let current = '';
   let startLine = 1;
+  let lineStart = false;
   for await (const chunk of input as AsyncIterable<string>) {
     let from = -1;
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk.charCodeAt(i);
-      if (c === NEWLINE) line++;
+      if (c === NEWLINE) {
+        line++;
+        lineStart = true;
+        // JSON strings hold no raw line breaks: this element is broken; let parsing say so.
+        if (inString) inString = escaped = false;
+        continue;
+      }
+      if (lineStart && c !== 32 && c !== 9 && c !== 13) {
+        lineStart = false;
+        // An object at the very start of a line while one is still open: the open one was cut
+        // off (one element per line, as bulk files are written). Hand it over as it is.
+        if (c === OPEN_BRACE && depth >= 2) {
+          yield { index: index++, line: startLine, text: current + chunk.slice(from === -1 ? 0 : from, i) };
+          current = '';
+          from = -1;
+          depth = 1;
+        }
+      }
       if (inString) {
         if (escaped) escaped = false;
         else if (c === BACKSLASH) escaped = true;

@@ -89,9 +89,11 @@ export const INSERT_ROLLER = `
     (select string_agg(n, ' ') from jsonb_array_elements_text(r->'enhet'->'navn') n),
     r->'enhet'->'organisasjonsform'->>'kode', (r->'enhet'->>'erSlettet')::boolean,
     coalesce((r->>'fratraadt')::boolean, false), (r->>'rekkefolge')::int
-  from jsonb_array_elements($1::jsonb) e,
-    jsonb_array_elements(e->'rollegrupper') g,
-    jsonb_array_elements(g->'roller') r`;
+  from jsonb_array_elements($1::jsonb) with ordinality as es(e, ei),
+    jsonb_array_elements(e->'rollegrupper') with ordinality as gs(g, gi),
+    jsonb_array_elements(g->'roller') with ordinality as rs(r, ri)
+  -- ids follow brreg's order of groups and roles, which the graph gives back
+  order by ei, gi, ri`;
 
 const STUB_KEEPS = new Set(['organisasjonsnummer', 'navn', 'organisasjonsform_kode', 'slettedato']);
 

@@ -29,7 +29,8 @@ export function createLoaders(em: EntityManager) {
         em.find(
           Rolle,
           { organisasjonsnummer: { $in: [...keys] } },
-          { orderBy: { rollegruppeKode: 'asc', rekkefolge: 'asc', id: 'asc' } },
+          // Insertion order is brreg's order of groups and roles.
+          { orderBy: { id: 'asc' } },
         ),
       (r) => r.organisasjonsnummer,
     ),
