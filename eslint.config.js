@@ -20,9 +20,9 @@ export default tseslint.config(
       ],
     },
   },
-  // The one file that reads the environment; the dev-runner test hands it to a child process.
+  // The one file that reads the environment; tests hand it to the processes they start.
   {
-    files: ['platform/env.ts', 'test/process/**'],
+    files: ['platform/env.ts', 'test/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
   // Tests read loosely typed JSON responses.

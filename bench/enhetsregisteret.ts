@@ -35,7 +35,10 @@ const { values } = parseArgs({
     port: { type: 'string', default: '54350' },
   },
 });
-const o: GenerateOptions = { enheter: Number(values.enheter), underenheter: Number(values.underenheter) };
+const o: GenerateOptions = {
+  enheter: Number(values.enheter),
+  underenheter: Number(values.underenheter),
+};
 const requests = Number(values.requests);
 const log = createLogger('bench', 'warn');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -53,22 +56,41 @@ if (!Object.values(files).every(existsSync)) {
   await writeGzipJsonArray(files.enheter, generateEnheter(o));
   await writeGzipJsonArray(files.underenheter, generateUnderenheter(o));
   await writeGzipJsonArray(files.roller, generateRoller(o));
-  console.log(`generated ${o.enheter} enheter, ${o.underenheter} underenheter + roller in ${seconds(performance.now() - t)}`);
+  console.log(
+    `generated ${o.enheter} enheter, ${o.underenheter} underenheter + roller in ${seconds(performance.now() - t)}`,
+  );
 }
 
 // 2. Import into a fresh server.
 const pgDir = await mkdtemp(path.join(tmpdir(), 'dpv-bench-pg-'));
-const db = await openDatabase({ dataDir: path.join(pgDir, 'pg'), port: Number(values.port), database: 'dpv', log });
+const db = await openDatabase({
+  dataDir: path.join(pgDir, 'pg'),
+  port: Number(values.port),
+  database: 'dpv',
+  log,
+});
 try {
-  const orm = await openOrm({ url: db.url, schema: definition.dbSchema, entities: definition.entities, migrations: definition.migrations, log });
+  const orm = await openOrm({
+    url: db.url,
+    schema: definition.dbSchema,
+    entities: definition.entities,
+    migrations: definition.migrations,
+    log,
+  });
   await orm.close();
-  const pool = new pg.Pool({ connectionString: db.url, options: `-c search_path=${definition.dbSchema},public`, max: 2 });
+  const pool = new pg.Pool({
+    connectionString: db.url,
+    options: `-c search_path=${definition.dbSchema},public`,
+    max: 2,
+  });
   const importTimes: string[] = [];
   const began = performance.now();
   for (const kind of ['enheter', 'underenheter', 'roller'] as const) {
     const t = performance.now();
     const r = await importFile(pool, kind, files[kind]);
-    importTimes.push(`${kind} ${r.imported} in ${seconds(performance.now() - t)} (${Math.round(r.imported / ((performance.now() - t) / 1000))}/s, ${r.skipped.length} skipped)`);
+    importTimes.push(
+      `${kind} ${r.imported} in ${seconds(performance.now() - t)} (${Math.round(r.imported / ((performance.now() - t) / 1000))}/s, ${r.skipped.length} skipped)`,
+    );
   }
   const importMs = performance.now() - began;
   await pool.end();
@@ -88,11 +110,48 @@ try {
   let seed = 7;
   const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
   const workloads: Array<[string, () => [string, Record<string, unknown>]]> = [
-    ['enhet() lookup', () => [`query ($n: String!) { enhet(organisasjonsnummer: $n) { navn organisasjonsform { kode } forretningsadresse { poststed } } }`, { n: enhetOrgnr(rnd(o.enheter)) }]],
-    ['name search (prefix)', () => [`query ($f: EnhetFilter) { enheter(filter: $f, first: 20) { edges { node { organisasjonsnummer navn } } pageInfo { endCursor } } }`, { f: { navn: `${prefixes[rnd(prefixes.length)]}` } }]],
-    ['name search (fuzzy)', () => [`query ($f: EnhetFilter) { enheter(filter: $f, first: 20) { edges { node { organisasjonsnummer navn } } } }`, { f: { navn: `${prefixes[rnd(prefixes.length)]} BYG`, navnSok: 'FUZZY' } }]],
-    ['filter search', () => [`query ($f: EnhetFilter) { enheter(filter: $f, first: 20) { edges { node { organisasjonsnummer navn } } } }`, { f: { kommunenummer: kommuner[rnd(kommuner.length)], organisasjonsform: ['AS'], fraAntallAnsatte: 5, naeringskode: '43' } }]],
-    ['filter search + totalCount', () => [`query ($f: EnhetFilter) { enheter(filter: $f, first: 20) { totalCount edges { node { navn } } } }`, { f: { kommunenummer: kommuner[rnd(kommuner.length)], konkurs: false } }]],
+    [
+      'enhet() lookup',
+      () => [
+        `query ($n: String!) { enhet(organisasjonsnummer: $n) { navn organisasjonsform { kode } forretningsadresse { poststed } } }`,
+        { n: enhetOrgnr(rnd(o.enheter)) },
+      ],
+    ],
+    [
+      'name search (prefix)',
+      () => [
+        `query ($f: EnhetFilter) { enheter(filter: $f, first: 20) { edges { node { organisasjonsnummer navn } } pageInfo { endCursor } } }`,
+        { f: { navn: `${prefixes[rnd(prefixes.length)]}` } },
+      ],
+    ],
+    [
+      'name search (fuzzy)',
+      () => [
+        `query ($f: EnhetFilter) { enheter(filter: $f, first: 20) { edges { node { organisasjonsnummer navn } } } }`,
+        { f: { navn: `${prefixes[rnd(prefixes.length)]} BYG`, navnSok: 'FUZZY' } },
+      ],
+    ],
+    [
+      'filter search',
+      () => [
+        `query ($f: EnhetFilter) { enheter(filter: $f, first: 20) { edges { node { organisasjonsnummer navn } } } }`,
+        {
+          f: {
+            kommunenummer: kommuner[rnd(kommuner.length)],
+            organisasjonsform: ['AS'],
+            fraAntallAnsatte: 5,
+            naeringskode: '43',
+          },
+        },
+      ],
+    ],
+    [
+      'filter search + totalCount',
+      () => [
+        `query ($f: EnhetFilter) { enheter(filter: $f, first: 20) { totalCount edges { node { navn } } } }`,
+        { f: { kommunenummer: kommuner[rnd(kommuner.length)], konkurs: false } },
+      ],
+    ],
   ];
   console.log(`\nqueries (${requests} each, sequential, through GraphQL over HTTP):`);
   console.log('  workload                      p50 ms   p99 ms   max ms');
@@ -101,14 +160,21 @@ try {
     for (let i = 0; i < requests + 20; i++) {
       const [query, variables] = make();
       const t = performance.now();
-      const res = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      const res = await fetch(subgraph.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
       const body = (await res.json()) as { errors?: unknown };
       if (body.errors) throw new Error(`${name}: ${JSON.stringify(body.errors)}`);
       if (i >= 20) times.push(performance.now() - t); // the first 20 warm up
     }
     times.sort((a, b) => a - b);
-    const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!.toFixed(1);
-    console.log(`  ${name.padEnd(28)} ${q(0.5).padStart(7)}  ${q(0.99).padStart(7)}  ${times.at(-1)!.toFixed(1).padStart(7)}`);
+    const q = (p: number) =>
+      times[Math.min(times.length - 1, Math.floor(p * times.length))]!.toFixed(1);
+    console.log(
+      `  ${name.padEnd(28)} ${q(0.5).padStart(7)}  ${q(0.99).padStart(7)}  ${times.at(-1)!.toFixed(1).padStart(7)}`,
+    );
   }
   await subgraph.close();
 } finally {

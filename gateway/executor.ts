@@ -6,6 +6,7 @@ import {
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import { CALLER_HEADER, REQUEST_ID_HEADER } from '../platform/auth/internalIdentity.js';
+import { disableVendorTelemetry } from '../platform/env.js';
 import { ErrorCode } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { injectTraceContext } from '../platform/tracing.js';
@@ -27,6 +28,7 @@ export interface ExecutorOptions {
 }
 
 export function createExecutor(options: ExecutorOptions): GatewayInterface {
+  disableVendorTelemetry();
   const urls = new Map(options.subgraphs.map((s) => [s.name, s.url]));
   return new ApolloGateway({
     supergraphSdl: options.supergraphSdl,

@@ -38,3 +38,11 @@ export const commonEnv = z.object({
 /** A URL that may be unset; an empty value (as `.env.example` has it) counts as unset. */
 export const optionalUrl = () =>
   z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
+
+/**
+ * @apollo/gateway reports usage metrics to Apollo's servers and probes cloud metadata endpoints
+ * unless APOLLO_TELEMETRY_DISABLED is set. Nothing of this graph leaves the machine by itself.
+ */
+export function disableVendorTelemetry(): void {
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+}

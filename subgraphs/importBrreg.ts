@@ -81,7 +81,9 @@ function progress(kind: string) {
     onProgress: (n: number) => {
       const rate = Math.round(n / ((performance.now() - began) / 1000));
       if (process.stderr.isTTY) {
-        process.stderr.write(`\r${kind}: ${n.toLocaleString('nb-NO')} (${rate.toLocaleString('nb-NO')}/s)   `);
+        process.stderr.write(
+          `\r${kind}: ${n.toLocaleString('nb-NO')} (${rate.toLocaleString('nb-NO')}/s)   `,
+        );
       } else if (n - lastLine >= 100_000) {
         lastLine = n;
         process.stderr.write(`${kind}: ${n} (${rate}/s)\n`);
@@ -96,6 +98,7 @@ function show(kind: string, report: ImportReport): boolean {
   for (const s of report.skipped.slice(0, 100)) {
     process.stderr.write(`  ${s.file}: element ${s.index} (line ${s.line}): ${s.reason}\n`);
   }
-  if (report.skipped.length > 100) process.stderr.write(`  … and ${report.skipped.length - 100} more\n`);
+  if (report.skipped.length > 100)
+    process.stderr.write(`  … and ${report.skipped.length - 100} more\n`);
   return report.skipped.length > 0;
 }

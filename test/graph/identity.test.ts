@@ -88,4 +88,14 @@ describe('the token matrix at the gateway', () => {
       expect(codes(r)).toEqual(['UNAUTHENTICATED']);
     }
   });
+
+  it("strips internal scopes from callers' tokens: no outside token reads every varslingsadresse", async () => {
+    const r = await post(
+      graph.gateway.url,
+      `{ enhet(organisasjonsnummer: "310024686") { navn varslingsadresser { adresse } } }`,
+      {},
+      await graph.as({ org: '310012343', scope: 'dpv:read internal:varslingsadresser:read' }),
+    );
+    expect(codes(r)).toEqual(['FORBIDDEN']);
+  });
 });

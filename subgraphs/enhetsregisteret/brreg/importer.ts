@@ -10,7 +10,13 @@ import {
   UPSERT_UNDERENHETER,
 } from './sql.js';
 import type { BrregOppdatering } from './types.js';
-import { checkEnhet, checkOppdatering, checkRoller, checkUnderenhet, type Problem } from './validate.js';
+import {
+  checkEnhet,
+  checkOppdatering,
+  checkRoller,
+  checkUnderenhet,
+  type Problem,
+} from './validate.js';
 
 export interface Skipped {
   file: string;
@@ -33,7 +39,14 @@ export interface ImportOptions {
 
 export type Kind = 'enheter' | 'underenheter' | 'roller';
 
-const TABLES: Record<Kind, string> = { enheter: 'enhet', underenheter: 'underenhet', roller: 'rolle' };
+/** Concurrent batch writers; the import command's pool has this many connections. */
+export const WRITERS = 2;
+
+const TABLES: Record<Kind, string> = {
+  enheter: 'enhet',
+  underenheter: 'underenhet',
+  roller: 'rolle',
+};
 
 /** Each statement with what it reads: the batch, or the distinct forms the batch names. */
 const STATEMENTS: Record<Kind, Array<[string, 'records' | 'former']>> = {
@@ -75,13 +88,19 @@ export async function importFile(
 ): Promise<ImportReport> {
   const batchSize = options.batchSize ?? 5000;
   const report: ImportReport = { imported: 0, skipped: [] };
-  const restoreIndexes = await dropIndexesIfEmpty(pool, TABLES[kind]);
-  // One batch is written while the next is parsed: the two cores work at once.
-  let inFlight: Promise<void> = Promise.resolve();
+  const { bulk, restore: restoreIndexes } = await dropIndexesIfEmpty(pool, TABLES[kind]);
+  // Into an empty table there is nothing to replace.
+  const statements = STATEMENTS[kind].filter(([sql]) => !(bulk && sql === DELETE_ROLLER));
+  // Batches are written on two connections while the next is parsed: every core works.
+  const inFlight = new Set<Promise<void>>();
   let batch = new Map<string, Parsed>();
   const write = async (records: Parsed[]) => {
     try {
-      await inTransaction(pool, STATEMENTS[kind], records.map((r) => r.record));
+      await inTransaction(
+        pool,
+        statements,
+        records.map((r) => r.record),
+      );
       report.imported += records.length;
     } catch {
       for (const r of records) {
@@ -89,7 +108,12 @@ export async function importFile(
           await inTransaction(pool, STATEMENTS[kind], [r.record]);
           report.imported++;
         } catch (err) {
-          report.skipped.push({ file, index: r.index, line: r.line, reason: (err as Error).message });
+          report.skipped.push({
+            file,
+            index: r.index,
+            line: r.line,
+            reason: (err as Error).message,
+          });
         }
       }
     }
@@ -99,8 +123,9 @@ export async function importFile(
     if (batch.size === 0) return;
     const records = [...batch.values()];
     batch = new Map();
-    await inFlight;
-    inFlight = write(records);
+    if (inFlight.size >= WRITERS) await Promise.race(inFlight);
+    const done: Promise<void> = write(records).finally(() => inFlight.delete(done));
+    inFlight.add(done);
   };
   try {
     for await (const el of jsonArrayElements(file)) {
@@ -124,7 +149,7 @@ export async function importFile(
       if (batch.size >= batchSize) await flush();
     }
     await flush();
-    await inFlight;
+    await Promise.all(inFlight);
   } finally {
     await restoreIndexes();
   }
@@ -136,9 +161,12 @@ export async function importFile(
  * Loading into an empty table is far faster without its secondary indexes, built once at the
  * end. Returns what puts them back (a no-op when the table had rows).
  */
-async function dropIndexesIfEmpty(pool: pg.Pool, table: string): Promise<() => Promise<void>> {
+async function dropIndexesIfEmpty(
+  pool: pg.Pool,
+  table: string,
+): Promise<{ bulk: boolean; restore: () => Promise<void> }> {
   const { rows: any } = await pool.query(`select 1 from ${table} limit 1`);
-  if (any.length > 0) return async () => {};
+  if (any.length > 0) return { bulk: false, restore: async () => {} };
   const { rows } = await pool.query<{ indexname: string; indexdef: string }>(
     `select i.indexname, i.indexdef from pg_indexes i
      where i.schemaname = current_schema() and i.tablename = $1
@@ -146,9 +174,17 @@ async function dropIndexesIfEmpty(pool: pg.Pool, table: string): Promise<() => P
     [table],
   );
   for (const r of rows) await pool.query(`drop index ${r.indexname}`);
-  return async () => {
-    for (const r of rows) await pool.query(r.indexdef);
-    await pool.query(`analyze ${table}`);
+  return {
+    bulk: true,
+    restore: async () => {
+      // Built two at a time, one per core.
+      const pending = [...rows];
+      const worker = async () => {
+        for (let r = pending.shift(); r; r = pending.shift()) await pool.query(r.indexdef);
+      };
+      await Promise.all([worker(), worker()]);
+      await pool.query(`analyze ${table}`);
+    },
   };
 }
 
@@ -193,7 +229,12 @@ export async function applyOppdateringer(
     try {
       item = JSON.parse(el.text);
     } catch (err) {
-      report.skipped.push({ file, index: el.index, line: el.line, reason: `malformed JSON: ${(err as Error).message}` });
+      report.skipped.push({
+        file,
+        index: el.index,
+        line: el.line,
+        reason: `malformed JSON: ${(err as Error).message}`,
+      });
       continue;
     }
     const problem = checkOppdatering(item);

@@ -52,7 +52,11 @@ export async function* jsonArrayElements(file: string): AsyncGenerator<ArrayElem
         // An object at the very start of a line while one is still open: the open one was cut
         // off (one element per line, as bulk files are written). Hand it over as it is.
         if (c === OPEN_BRACE && depth >= 2) {
-          yield { index: index++, line: startLine, text: current + chunk.slice(from === -1 ? 0 : from, i) };
+          yield {
+            index: index++,
+            line: startLine,
+            text: current + chunk.slice(from === -1 ? 0 : from, i),
+          };
           current = '';
           from = -1;
           depth = 1;
@@ -77,7 +81,11 @@ export async function* jsonArrayElements(file: string): AsyncGenerator<ArrayElem
       } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         depth--;
         if (depth === 1) {
-          yield { index: index++, line: startLine, text: current + chunk.slice(from === -1 ? 0 : from, i + 1) };
+          yield {
+            index: index++,
+            line: startLine,
+            text: current + chunk.slice(from === -1 ? 0 : from, i + 1),
+          };
           current = '';
           from = -1;
         }

@@ -5,7 +5,8 @@ import type { BrregEnhet, BrregOppdatering, BrregRoller, BrregUnderenhet } from 
 export type Problem = string | null;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function orgnr(v: unknown, field: string): Problem {
   if (typeof v !== 'string') return `${field} is missing`;
@@ -20,7 +21,12 @@ function kode(v: unknown, field: string, required: boolean): Problem {
     : `${field} must be {kode, beskrivelse}`;
 }
 
-function typed(r: Record<string, unknown>, fields: string[], check: (v: unknown) => boolean, what: string): Problem {
+function typed(
+  r: Record<string, unknown>,
+  fields: string[],
+  check: (v: unknown) => boolean,
+  what: string,
+): Problem {
   for (const f of fields) {
     const v = r[f];
     if (v !== undefined && v !== null && !check(v)) return `${f} must be ${what}`;
@@ -28,11 +34,22 @@ function typed(r: Record<string, unknown>, fields: string[], check: (v: unknown)
   return null;
 }
 
-const DATES = ['registreringsdatoEnhetsregisteret', 'stiftelsesdato', 'slettedato', 'oppstartsdato', 'nedleggelsesdato'];
+const DATES = [
+  'registreringsdatoEnhetsregisteret',
+  'stiftelsesdato',
+  'slettedato',
+  'oppstartsdato',
+  'nedleggelsesdato',
+];
 const FLAGS = [
-  'harRegistrertAntallAnsatte', 'registrertIMvaregisteret', 'registrertIForetaksregisteret',
-  'registrertIStiftelsesregisteret', 'registrertIFrivillighetsregisteret', 'konkurs',
-  'underAvvikling', 'underTvangsavviklingEllerTvangsopplosning',
+  'harRegistrertAntallAnsatte',
+  'registrertIMvaregisteret',
+  'registrertIForetaksregisteret',
+  'registrertIStiftelsesregisteret',
+  'registrertIFrivillighetsregisteret',
+  'konkurs',
+  'underAvvikling',
+  'underTvangsavviklingEllerTvangsopplosning',
 ];
 
 function common(r: Record<string, unknown>): Problem {
@@ -42,8 +59,18 @@ function common(r: Record<string, unknown>): Problem {
     kode(r.organisasjonsform, 'organisasjonsform', true) ??
     typed(r, DATES, (v) => typeof v === 'string' && DATE.test(v), 'a date YYYY-MM-DD') ??
     typed(r, FLAGS, (v) => typeof v === 'boolean', 'true or false') ??
-    typed(r, ['antallAnsatte'], (v) => Number.isInteger(v) && (v as number) >= 0, 'a whole number') ??
-    typed(r, ['forretningsadresse', 'postadresse', 'beliggenhetsadresse'], isObject, 'an address object') ??
+    typed(
+      r,
+      ['antallAnsatte'],
+      (v) => Number.isInteger(v) && (v as number) >= 0,
+      'a whole number',
+    ) ??
+    typed(
+      r,
+      ['forretningsadresse', 'postadresse', 'beliggenhetsadresse'],
+      isObject,
+      'an address object',
+    ) ??
     kode(r.naeringskode1, 'naeringskode1', false) ??
     kode(r.naeringskode2, 'naeringskode2', false) ??
     kode(r.naeringskode3, 'naeringskode3', false) ??
@@ -53,7 +80,9 @@ function common(r: Record<string, unknown>): Problem {
 
 export function checkEnhet(r: unknown): Problem {
   if (!isObject(r)) return 'not an object';
-  return common(r) ?? (r.overordnetEnhet == null ? null : orgnr(r.overordnetEnhet, 'overordnetEnhet'));
+  return (
+    common(r) ?? (r.overordnetEnhet == null ? null : orgnr(r.overordnetEnhet, 'overordnetEnhet'))
+  );
 }
 
 export function checkUnderenhet(r: unknown): Problem {
@@ -96,7 +125,9 @@ export function checkOppdatering(r: unknown): Problem {
   if (r.endringstype === 'Ny' || r.endringstype === 'Endring') {
     const e = checkEnhet(r.enhet);
     if (e) return `enhet: ${e}`;
-    if ((r.enhet as { organisasjonsnummer: string }).organisasjonsnummer !== r.organisasjonsnummer) {
+    if (
+      (r.enhet as { organisasjonsnummer: string }).organisasjonsnummer !== r.organisasjonsnummer
+    ) {
       return 'enhet.organisasjonsnummer differs from the item';
     }
   }
