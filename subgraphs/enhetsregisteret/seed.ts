@@ -1,4 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { generateEnheter, generateRoller, generateUnderenheter } from './brreg/generate.js';
+import {
+  DELETE_ROLLER,
+  INSERT_ROLLER,
+  UPSERT_ENHETER,
+  UPSERT_FORMER,
+  UPSERT_UNDERENHETER,
+} from './brreg/sql.js';
 import { Enhet } from './entities/Enhet.js';
 import { Organisasjonsform } from './entities/Organisasjonsform.js';
 import { Rolle } from './entities/Rolle.js';
@@ -130,7 +138,42 @@ const DEMO_VARSLINGSADRESSER: Varslingsadresse[] = [
   },
 ];
 
+/** A generated register beside the hand-written enheter, so that searches have something to find. */
+const GENERATED = { enheter: 2000, underenheter: 800 };
+
+async function seedGenerated(em: EntityManager): Promise<void> {
+  const connection = em.getConnection();
+  // The import's statements take the batch as $1; knex binds with ?.
+  const run = (sql: string, rows: unknown[]) =>
+    connection.execute(sql.replaceAll('$1', '?'), [JSON.stringify(rows)]);
+  const batches = <T>(items: Iterable<T>, size = 500): T[][] => {
+    const out: T[][] = [];
+    for (const item of items) {
+      if (out.length === 0 || out.at(-1)!.length === size) out.push([]);
+      out.at(-1)!.push(item);
+    }
+    return out;
+  };
+  for (const batch of batches(generateEnheter(GENERATED))) {
+    await run(UPSERT_FORMER, [
+      ...new Map(batch.map((e) => [e.organisasjonsform.kode, e.organisasjonsform])).values(),
+    ]);
+    await run(UPSERT_ENHETER, batch);
+  }
+  for (const batch of batches(generateUnderenheter(GENERATED))) {
+    await run(UPSERT_FORMER, [
+      ...new Map(batch.map((e) => [e.organisasjonsform.kode, e.organisasjonsform])).values(),
+    ]);
+    await run(UPSERT_UNDERENHETER, batch);
+  }
+  for (const batch of batches(generateRoller(GENERATED))) {
+    await run(DELETE_ROLLER, batch);
+    await run(INSERT_ROLLER, batch);
+  }
+}
+
 export async function seed(em: EntityManager): Promise<void> {
+  await em.transactional((tx) => seedGenerated(tx));
   await em.transactional(async (tx) => {
     await tx.upsertMany(Organisasjonsform, FORMER);
     await tx.upsertMany(Enhet, DEMO_ENHETER as Enhet[]);

@@ -35,13 +35,14 @@ export async function startTestSubgraph(
   databaseUrl: string,
   counter?: QueryCounter,
   port = 0,
+  seedWhenEmpty = true,
 ): Promise<RunningSubgraph> {
   return startSubgraph(def, {
     databaseUrl,
     host: '127.0.0.1',
     port,
     log: silent,
-    seedWhenEmpty: true,
+    seedWhenEmpty,
     onQuery: counter?.record,
     identity: testIdentity,
   });
@@ -143,14 +144,24 @@ export interface SubgraphFixture {
 }
 
 /**
- * Registers hooks that start `def` alone on a database of its own before the file's tests and
- * stop it after; the fixture's fields are set once `beforeAll` has run.
+ * Registers hooks that start `def` alone on a database of its own (with the demo data unless told
+ * otherwise) before the file's tests and stop it after; the fixture's fields are set once
+ * `beforeAll` has run.
  */
-export function useTestSubgraph(def: SubgraphDefinition): SubgraphFixture {
+export function useTestSubgraph(
+  def: SubgraphDefinition,
+  options: { demoData?: boolean } = {},
+): SubgraphFixture {
   const fixture = { sql: new QueryCounter() } as SubgraphFixture;
   beforeAll(async () => {
     fixture.db = await createTestDatabase();
-    fixture.subgraph = await startTestSubgraph(def, fixture.db.url, fixture.sql);
+    fixture.subgraph = await startTestSubgraph(
+      def,
+      fixture.db.url,
+      fixture.sql,
+      0,
+      options.demoData ?? true,
+    );
   });
   afterAll(async () => {
     await fixture.subgraph?.close();

@@ -6,7 +6,8 @@ import { importGenerated, type GeneratedRegister } from '../harness/brreg.js';
 import { codes, post } from '../harness/graphql.js';
 import { useTestSubgraph } from '../harness/graph.js';
 
-const fixture = useTestSubgraph(definition);
+// Only the generated register, so that every expectation can be computed from it.
+const fixture = useTestSubgraph(definition, { demoData: false });
 const O = { enheter: 400, underenheter: 160, regnskapsforerShare: 0.01 };
 let reg: GeneratedRegister;
 
