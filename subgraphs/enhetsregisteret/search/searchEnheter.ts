@@ -38,7 +38,7 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
  * One page of enheter matching `filter`, by keyset: ordered by organisasjonsnummer, or for a
- * fuzzy name search by similarity and then number. Rows inserted while a client pages never
+ * fuzzy name search by trigram distance and then number. Rows inserted while a client pages never
  * shift the rows it has not seen, and there is no cap on how far it can page.
  */
 export async function searchEnheter(
@@ -54,16 +54,17 @@ export async function searchEnheter(
   const q = knex.select('*').from('enhet');
   applyFilter(q, filter);
   if (fuzzyName !== null) {
-    q.select(knex.raw('similarity(navn, ?)::real as score', [fuzzyName]));
+    // Nearest by trigram distance (1 − similarity), by the GiST index; ties by number.
+    q.select(knex.raw('(navn <-> ?)::real as score', [fuzzyName]));
     if (after) {
       const [score, orgnr] = decodeCursor(after, 2) as [number, string];
-      q.whereRaw('(similarity(navn, ?), organisasjonsnummer) < (?::real, ?)', [
+      q.whereRaw('((navn <-> ?)::real, organisasjonsnummer) > (?::real, ?)', [
         fuzzyName,
         score,
         orgnr,
       ]);
     }
-    q.orderByRaw('similarity(navn, ?) desc, organisasjonsnummer desc', [fuzzyName]);
+    q.orderByRaw('navn <-> ? asc, organisasjonsnummer asc', [fuzzyName]);
   } else {
     if (after) q.where('organisasjonsnummer', '>', decodeCursor(after, 1)[0]!);
     q.orderBy('organisasjonsnummer', 'asc');
