@@ -9,7 +9,6 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { InternalIdentity } from '../platform/auth/internalIdentity.js';
 import { openDatabase } from '../platform/database.js';
 import { createLogger } from '../platform/logger.js';
@@ -23,7 +22,7 @@ import {
   writeGzipJsonArray,
   type GenerateOptions,
 } from '../subgraphs/enhetsregisteret/brreg/generate.js';
-import { importFile, type Kind } from '../subgraphs/enhetsregisteret/brreg/importer.js';
+import { importFile, importPool, type Kind } from '../subgraphs/enhetsregisteret/brreg/importer.js';
 import { definition } from '../subgraphs/enhetsregisteret/index.js';
 
 const { values } = parseArgs({
@@ -78,11 +77,7 @@ try {
     log,
   });
   await orm.close();
-  const pool = new pg.Pool({
-    connectionString: db.url,
-    options: `-c search_path=${definition.dbSchema},public`,
-    max: 2,
-  });
+  const pool = importPool(db.url);
   const importTimes: string[] = [];
   const began = performance.now();
   for (const kind of ['enheter', 'underenheter', 'roller'] as const) {

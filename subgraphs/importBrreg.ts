@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { openDatabase } from '../platform/database.js';
 import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/logger.js';
@@ -8,6 +7,7 @@ import { openOrm } from '../platform/orm.js';
 import {
   applyOppdateringer,
   importFile,
+  importPool,
   type ImportReport,
   type Kind,
 } from './enhetsregisteret/brreg/importer.js';
@@ -47,11 +47,7 @@ try {
     log,
   });
   await orm.close();
-  const pool = new pg.Pool({
-    connectionString: db.url,
-    options: `-c search_path=${enhetsregisteret.dbSchema},public`,
-    max: 2,
-  });
+  const pool = importPool(db.url);
   try {
     const files: Array<[Kind, string | undefined]> = [
       ['enheter', values.enheter],

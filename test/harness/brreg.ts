@@ -1,7 +1,6 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import {
   generateEnheter,
   generateRoller,
@@ -9,7 +8,7 @@ import {
   writeGzipJsonArray,
   type GenerateOptions,
 } from '../../subgraphs/enhetsregisteret/brreg/generate.js';
-import { importFile } from '../../subgraphs/enhetsregisteret/brreg/importer.js';
+import { importFile, importPool } from '../../subgraphs/enhetsregisteret/brreg/importer.js';
 import type {
   BrregEnhet,
   BrregRoller,
@@ -51,12 +50,7 @@ export async function importGenerated(
 }
 
 /** A pool on the enhetsregisteret schema, as the import command uses. */
-export const registerPool = (databaseUrl: string) =>
-  new pg.Pool({
-    connectionString: databaseUrl,
-    options: '-c search_path=enhetsregisteret,public',
-    max: 2,
-  });
+export const registerPool = (databaseUrl: string) => importPool(databaseUrl);
 
 /** Writes a JSON array file from raw element texts (to test malformed input). */
 export async function writeRawArray(

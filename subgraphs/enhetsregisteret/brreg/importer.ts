@@ -292,3 +292,16 @@ async function applyOne(client: pg.PoolClient, item: BrregOppdatering): Promise<
       return;
   }
 }
+
+/**
+ * The connections an import writes with: on the register's schema, one per writer. A crash
+ * loses at most the last commits, which a rerun of the idempotent import writes again, so
+ * commits need not wait for the disk; index builds get memory to sort in.
+ */
+export function importPool(databaseUrl: string, schema = 'enhetsregisteret'): pg.Pool {
+  return new pg.Pool({
+    connectionString: databaseUrl,
+    options: `-c search_path=${schema},public -c synchronous_commit=off -c maintenance_work_mem=256MB`,
+    max: WRITERS,
+  });
+}
