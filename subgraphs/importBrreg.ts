@@ -54,9 +54,14 @@ try {
       ['underenheter', values.underenheter],
       ['roller', values.roller],
     ];
+    const indexes: Array<Promise<void>> = [];
     for (const [kind, file] of files) {
-      if (file) failed = show(kind, await importFile(pool, kind, file, progress(kind))) || failed;
+      if (!file) continue;
+      const report = await importFile(pool, kind, file, { ...progress(kind), deferIndexes: true });
+      if (report.indexes) indexes.push(report.indexes);
+      failed = show(kind, report) || failed;
     }
+    await Promise.all(indexes);
     if (values.oppdateringer) {
       const r = await applyOppdateringer(pool, values.oppdateringer, progress('oppdateringer'));
       failed = show('oppdateringer', r) || failed;

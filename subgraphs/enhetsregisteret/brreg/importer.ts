@@ -28,6 +28,8 @@ export interface Skipped {
 export interface ImportReport {
   imported: number;
   skipped: Skipped[];
+  /** With `deferIndexes`: settles when the table's indexes are back. */
+  indexes?: Promise<void>;
 }
 
 export interface ImportOptions {
@@ -35,6 +37,11 @@ export interface ImportOptions {
   batchSize?: number;
   /** Called after every batch with the running count. */
   onProgress?: (imported: number) => void;
+  /**
+   * After a bulk load, rebuild the indexes in the background on one connection (see
+   * `report.indexes`), so that the next file's import runs meanwhile. @default false
+   */
+  deferIndexes?: boolean;
 }
 
 export type Kind = 'enheter' | 'underenheter' | 'roller';
@@ -150,9 +157,12 @@ export async function importFile(
     }
     await flush();
     await Promise.all(inFlight);
-  } finally {
-    await restoreIndexes();
+  } catch (err) {
+    await restoreIndexes(WRITERS);
+    throw err;
   }
+  if (options.deferIndexes) report.indexes = restoreIndexes(1);
+  else await restoreIndexes(WRITERS);
   report.skipped.sort((a, b) => a.index - b.index);
   return report;
 }
@@ -164,7 +174,7 @@ export async function importFile(
 async function dropIndexesIfEmpty(
   pool: pg.Pool,
   table: string,
-): Promise<{ bulk: boolean; restore: () => Promise<void> }> {
+): Promise<{ bulk: boolean; restore: (workers: number) => Promise<void> }> {
   const { rows: any } = await pool.query(`select 1 from ${table} limit 1`);
   if (any.length > 0) return { bulk: false, restore: async () => {} };
   const { rows } = await pool.query<{ indexname: string; indexdef: string }>(
@@ -176,13 +186,12 @@ async function dropIndexesIfEmpty(
   for (const r of rows) await pool.query(`drop index ${r.indexname}`);
   return {
     bulk: true,
-    restore: async () => {
-      // Built two at a time, one per core.
+    restore: async (workers) => {
       const pending = [...rows];
       const worker = async () => {
         for (let r = pending.shift(); r; r = pending.shift()) await pool.query(r.indexdef);
       };
-      await Promise.all([worker(), worker()]);
+      await Promise.all(Array.from({ length: workers }, worker));
       await pool.query(`analyze ${table}`);
     },
   };
@@ -302,6 +311,7 @@ export function importPool(databaseUrl: string, schema = 'enhetsregisteret'): pg
   return new pg.Pool({
     connectionString: databaseUrl,
     options: `-c search_path=${schema},public -c synchronous_commit=off -c maintenance_work_mem=256MB`,
-    max: WRITERS,
+    // One more than the writers: a deferred index build runs beside the next file's import.
+    max: WRITERS + 1,
   });
 }
