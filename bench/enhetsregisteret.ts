@@ -12,8 +12,7 @@ import { parseArgs } from 'node:util';
 import { InternalIdentity } from '../platform/auth/internalIdentity.js';
 import { openDatabase } from '../platform/database.js';
 import { createLogger } from '../platform/logger.js';
-import { openOrm } from '../platform/orm.js';
-import { startSubgraph } from '../platform/subgraph.js';
+import { migrateSubgraph, startSubgraph } from '../platform/subgraph.js';
 import {
   enhetOrgnr,
   generateEnheter,
@@ -69,14 +68,7 @@ const db = await openDatabase({
   log,
 });
 try {
-  const orm = await openOrm({
-    url: db.url,
-    schema: definition.dbSchema,
-    entities: definition.entities,
-    migrations: definition.migrations,
-    log,
-  });
-  await orm.close();
+  await migrateSubgraph(definition, db.url, log);
   const pool = importPool(db.url);
   const importTimes: string[] = [];
   const began = performance.now();

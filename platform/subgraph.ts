@@ -62,6 +62,22 @@ export interface RunningSubgraph extends HttpService {
   orm: MikroORM;
 }
 
+/** Brings a subgraph's schema up to date by migration, and lets go of the connection. */
+export async function migrateSubgraph(
+  def: Pick<SubgraphDefinition, 'dbSchema' | 'entities' | 'migrations'>,
+  databaseUrl: string,
+  log: Logger,
+): Promise<void> {
+  const orm = await openOrm({
+    url: databaseUrl,
+    schema: def.dbSchema,
+    entities: def.entities,
+    migrations: def.migrations,
+    log,
+  });
+  await orm.close();
+}
+
 /** Opens the subgraph's database schema (migrating it) and serves its GraphQL API. */
 export async function startSubgraph<Ctx extends SubgraphContext>(
   def: SubgraphDefinition<Ctx>,

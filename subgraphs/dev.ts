@@ -1,15 +1,13 @@
-import path from 'node:path';
 import { gatewayEnv } from '../gateway/env.js';
 import { gatewayOptionsFrom } from '../gateway/config.js';
 import { startGateway } from '../gateway/server.js';
 import { internalIdentityFrom } from '../platform/auth/internalIdentity.js';
-import { openDatabase } from '../platform/database.js';
 import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/logger.js';
 import { onShutdown } from '../platform/shutdown.js';
 import { startTracing } from '../platform/tracing.js';
 import { startSubgraph, type RunningSubgraph } from '../platform/subgraph.js';
-import { portOf, subgraphEnv, type SubgraphEnv } from './env.js';
+import { portOf, openConfiguredDatabase, subgraphEnv, type SubgraphEnv } from './env.js';
 import { subgraphs } from './registry.js';
 
 /**
@@ -24,13 +22,7 @@ const production = env.NODE_ENV === 'production';
 const identity = internalIdentityFrom(env);
 const tracing = startTracing('dpv-graph', env.OTEL_EXPORTER_OTLP_ENDPOINT);
 
-const db = await openDatabase({
-  url: env.DATABASE_URL,
-  dataDir: path.resolve(env.EMBEDDED_PG_DIR),
-  port: env.EMBEDDED_PG_PORT,
-  database: 'dpv',
-  log,
-});
+const db = await openConfiguredDatabase(env, log);
 const running: RunningSubgraph[] = [];
 const stopAll = [
   async () => {

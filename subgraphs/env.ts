@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { z } from 'zod';
+import { openDatabase, type Database } from '../platform/database.js';
+import type { Logger } from '../platform/logger.js';
 import { commonEnv, optionalUrl, port } from '../platform/env.js';
 import type { SubgraphDefinition } from '../platform/subgraph.js';
 import { subgraphs } from './registry.js';
@@ -27,4 +30,15 @@ export type SubgraphEnv = z.output<typeof subgraphEnv> & Record<string, unknown>
 /** The configured port of one subgraph. */
 export function portOf(env: SubgraphEnv, subgraph: SubgraphDefinition): number {
   return env[portVariable(subgraph)] as number;
+}
+
+/** The configured database: the server in DATABASE_URL, or the embedded one (started here). */
+export function openConfiguredDatabase(env: SubgraphEnv, log: Logger): Promise<Database> {
+  return openDatabase({
+    url: env.DATABASE_URL,
+    dataDir: path.resolve(env.EMBEDDED_PG_DIR),
+    port: env.EMBEDDED_PG_PORT,
+    database: 'dpv',
+    log,
+  });
 }

@@ -1,9 +1,7 @@
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { openDatabase } from '../platform/database.js';
 import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/logger.js';
-import { openOrm } from '../platform/orm.js';
+import { migrateSubgraph } from '../platform/subgraph.js';
 import {
   applyOppdateringer,
   importFile,
@@ -12,7 +10,7 @@ import {
   type Kind,
 } from './enhetsregisteret/brreg/importer.js';
 import { definition as enhetsregisteret } from './enhetsregisteret/index.js';
-import { subgraphEnv, type SubgraphEnv } from './env.js';
+import { openConfiguredDatabase, subgraphEnv, type SubgraphEnv } from './env.js';
 
 /**
  * `npm run import:brreg -- --enheter F --underenheter F --roller F` imports brreg bulk files;
@@ -29,24 +27,11 @@ const { values } = parseArgs({
 });
 const env = loadEnv(subgraphEnv) as SubgraphEnv;
 const log = createLogger('import', env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL);
-const db = await openDatabase({
-  url: env.DATABASE_URL,
-  dataDir: path.resolve(env.EMBEDDED_PG_DIR),
-  port: env.EMBEDDED_PG_PORT,
-  database: 'dpv',
-  log,
-});
+const db = await openConfiguredDatabase(env, log);
 let failed = false;
 try {
   // Bring the schema up to date first; the import itself is plain SQL.
-  const orm = await openOrm({
-    url: db.url,
-    schema: enhetsregisteret.dbSchema,
-    entities: enhetsregisteret.entities,
-    migrations: enhetsregisteret.migrations,
-    log,
-  });
-  await orm.close();
+  await migrateSubgraph(enhetsregisteret, db.url, log);
   const pool = importPool(db.url);
   try {
     const files: Array<[Kind, string | undefined]> = [

@@ -1,21 +1,13 @@
-import path from 'node:path';
-import { openDatabase } from '../platform/database.js';
 import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/logger.js';
 import { openOrm } from '../platform/orm.js';
-import { subgraphEnv, type SubgraphEnv } from './env.js';
+import { openConfiguredDatabase, subgraphEnv, type SubgraphEnv } from './env.js';
 import { subgraphs } from './registry.js';
 
 /** `npm run seed`: migrates every subgraph's schema and loads the demo data set (idempotent). */
 const env = loadEnv(subgraphEnv) as SubgraphEnv;
 const log = createLogger('seed', env.LOG_LEVEL);
-const db = await openDatabase({
-  url: env.DATABASE_URL,
-  dataDir: path.resolve(env.EMBEDDED_PG_DIR),
-  port: env.EMBEDDED_PG_PORT,
-  database: 'dpv',
-  log,
-});
+const db = await openConfiguredDatabase(env, log);
 try {
   for (const def of subgraphs) {
     const orm = await openOrm({
