@@ -7,7 +7,7 @@ import { createLogger } from '../platform/logger.js';
 import { onShutdown } from '../platform/shutdown.js';
 import { startTracing } from '../platform/tracing.js';
 import { startSubgraph, type RunningSubgraph } from '../platform/subgraph.js';
-import { portOf, openConfiguredDatabase, subgraphEnv, type SubgraphEnv } from './env.js';
+import { portOf, openConfiguredDatabase, loadSubgraphEnv } from './env.js';
 import { subgraphs } from './registry.js';
 
 /**
@@ -15,7 +15,7 @@ import { subgraphs } from './registry.js';
  * gateway in this one process; Ctrl-C or SIGTERM stops them all, the database last.
  */
 const began = performance.now();
-const env = loadEnv(subgraphEnv) as SubgraphEnv;
+const env = loadSubgraphEnv();
 const gwEnv = loadEnv(gatewayEnv);
 const log = createLogger('dpv-graph', env.LOG_LEVEL);
 const production = env.NODE_ENV === 'production';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { openDatabase, type Database } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
-import { commonEnv, optionalUrl, port } from '../platform/env.js';
+import { commonEnv, loadEnv, optionalUrl, port } from '../platform/env.js';
 import type { SubgraphDefinition } from '../platform/subgraph.js';
 import { subgraphs } from './registry.js';
 
@@ -26,6 +26,11 @@ export const subgraphEnv = commonEnv.extend({
 });
 
 export type SubgraphEnv = z.output<typeof subgraphEnv> & Record<string, unknown>;
+
+/** Reads the subgraph processes' configuration (once per process). */
+export function loadSubgraphEnv(): SubgraphEnv {
+  return loadEnv(subgraphEnv) as SubgraphEnv;
+}
 
 /** The configured port of one subgraph. */
 export function portOf(env: SubgraphEnv, subgraph: SubgraphDefinition): number {

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/logger.js';
 import { migrateSubgraph } from '../platform/subgraph.js';
 import {
@@ -10,7 +9,7 @@ import {
   type Kind,
 } from './enhetsregisteret/brreg/importer.js';
 import { definition as enhetsregisteret } from './enhetsregisteret/index.js';
-import { openConfiguredDatabase, subgraphEnv, type SubgraphEnv } from './env.js';
+import { openConfiguredDatabase, loadSubgraphEnv } from './env.js';
 
 /**
  * `npm run import:brreg -- --enheter F --underenheter F --roller F` imports brreg bulk files;
@@ -25,7 +24,7 @@ const { values } = parseArgs({
     oppdateringer: { type: 'string' },
   },
 });
-const env = loadEnv(subgraphEnv) as SubgraphEnv;
+const env = loadSubgraphEnv();
 const log = createLogger('import', env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL);
 const db = await openConfiguredDatabase(env, log);
 let failed = false;

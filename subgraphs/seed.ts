@@ -1,11 +1,10 @@
-import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/logger.js';
 import { openOrm } from '../platform/orm.js';
-import { openConfiguredDatabase, subgraphEnv, type SubgraphEnv } from './env.js';
+import { openConfiguredDatabase, loadSubgraphEnv } from './env.js';
 import { subgraphs } from './registry.js';
 
 /** `npm run seed`: migrates every subgraph's schema and loads the demo data set (idempotent). */
-const env = loadEnv(subgraphEnv) as SubgraphEnv;
+const env = loadSubgraphEnv();
 const log = createLogger('seed', env.LOG_LEVEL);
 const db = await openConfiguredDatabase(env, log);
 try {

@@ -1,10 +1,9 @@
 import { internalIdentityFrom } from '../platform/auth/internalIdentity.js';
-import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/logger.js';
 import { onShutdown } from '../platform/shutdown.js';
 import { startTracing } from '../platform/tracing.js';
 import { startSubgraph } from '../platform/subgraph.js';
-import { portOf, subgraphEnv, type SubgraphEnv } from './env.js';
+import { portOf, loadSubgraphEnv } from './env.js';
 import { subgraphs } from './registry.js';
 
 /** Runs one subgraph alone, as its container does: `node dist/subgraphs/service.js NAME`. */
@@ -14,7 +13,7 @@ if (!def) {
   console.error(`usage: service.js <${subgraphs.map((s) => s.name).join('|')}>`);
   process.exit(2);
 }
-const env = loadEnv(subgraphEnv) as SubgraphEnv;
+const env = loadSubgraphEnv();
 const log = createLogger(def.name, env.LOG_LEVEL);
 if (!env.DATABASE_URL) {
   log.fatal('DATABASE_URL is required when a subgraph runs alone (npm start embeds PostgreSQL)');

@@ -15,7 +15,6 @@ export interface Page<T> {
   hasNextPage: boolean;
   /** Counted only when a client asks for `totalCount`. */
   count: () => Promise<number>;
-  hasPreviousPage?: boolean;
 }
 
 /** A Relay connection type (`<Name>Connection`, `<Name>Edge`) for `Item`, with `totalCount`. */
@@ -46,7 +45,8 @@ export function connectionType<T extends object>(name: string, Item: ClassType<T
     pageInfo(): PageInfo {
       return {
         hasNextPage: this.page.hasNextPage,
-        hasPreviousPage: this.page.hasPreviousPage ?? false,
+        // Paging is forward only (first/after).
+        hasPreviousPage: false,
         startCursor: this.page.cursors[0] ?? null,
         endCursor: this.page.cursors.at(-1) ?? null,
       };

@@ -81,12 +81,16 @@ describe('the token matrix at the gateway', () => {
     },
   );
 
-  it('garbage and malformed headers: HTTP 401', async () => {
+  it('garbage and malformed headers: HTTP 401, counted as unauthenticated', async () => {
     for (const authorization of ['Bearer not-a-jwt', 'Basic dXNlcjpwYXNz', 'Bearer']) {
       const r = await post(graph.gateway.url, PUBLIC, {}, { authorization });
       expect(r.status, authorization).toBe(401);
       expect(codes(r)).toEqual(['UNAUTHENTICATED']);
     }
+    const metrics = await (await fetch(new URL('/metrics', graph.gateway.url))).text();
+    expect(metrics).toMatch(
+      /dpv_gateway_requests_total\{operation="unknown",outcome="unauthenticated"\} ([3-9]|\d\d)/,
+    );
   });
 
   it("strips internal scopes from callers' tokens: no outside token reads every varslingsadresse", async () => {

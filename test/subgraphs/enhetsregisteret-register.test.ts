@@ -196,6 +196,33 @@ describe('a generated register, imported from brreg bulk files', () => {
   });
 });
 
+describe('underenheter of an enhet', () => {
+  it('pages through all of them by cursor, not deleted ones, with totalCount', async () => {
+    const counts = new Map<string, number>();
+    for (const u of reg.underenheter)
+      if (!u.slettedato) counts.set(u.overordnetEnhet, (counts.get(u.overordnetEnhet) ?? 0) + 1);
+    const [parent] = [...counts].sort((a, b) => b[1] - a[1])[0]!;
+    const want = reg.underenheter
+      .filter((u) => u.overordnetEnhet === parent && !u.slettedato)
+      .map((u) => u.organisasjonsnummer)
+      .sort();
+    expect(want.length).toBeGreaterThan(1);
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const r: any = await q(
+        `query ($n: String!, $after: String) { enhet(organisasjonsnummer: $n) { underenheter(first: 1, after: $after) { totalCount nodes { organisasjonsnummer } pageInfo { hasNextPage endCursor } } } }`,
+        { n: parent, after },
+      );
+      const c = r.data.enhet.underenheter;
+      expect(c.totalCount).toBe(want.length);
+      seen.push(...c.nodes.map((x: { organisasjonsnummer: string }) => x.organisasjonsnummer));
+      after = c.pageInfo.hasNextPage ? c.pageInfo.endCursor : null;
+    } while (after);
+    expect(seen).toEqual(want);
+  });
+});
+
 describe('batching', () => {
   it('resolves a page of enheter with form, roles, role-holder enheter and underenheter in a constant number of statements', async () => {
     const PAGE = `query ($first: Int!) { enheter(first: $first) { edges { node {
@@ -221,6 +248,20 @@ describe('bad input', () => {
     expect(codes(await q(`{ enheter(after: "bm9wZQ") { totalCount } }`))).toEqual([
       'BAD_USER_INPUT',
     ]);
+  });
+
+  it('refuses a malformed date in a filter, saying which format it wants', async () => {
+    const asVariable = await q(`query ($f: EnhetFilter) { enheter(filter: $f) { totalCount } }`, {
+      f: { fraStiftelsesdato: '21.11.2026' },
+    });
+    expect(codes(asVariable)).toEqual(['BAD_USER_INPUT']);
+    expect(asVariable.errors?.[0]?.message).toContain('YYYY-MM-DD');
+    // In the document itself it is a validation error, as GraphQL defines for literals.
+    const asLiteral = await q(
+      `{ enheter(filter: { fraStiftelsesdato: "21.11.2026" }) { totalCount } }`,
+    );
+    expect(codes(asLiteral)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(asLiteral.errors?.[0]?.message).toContain('YYYY-MM-DD');
   });
 
   it('refuses a malformed organisation number anywhere with INVALID_ORGNR', async () => {

@@ -93,6 +93,21 @@ describe('settVarslingsadresser', () => {
     expect(await stored()).toEqual(before);
   });
 
+  it('answers NOT_FOUND for an enhet that is not registered', async () => {
+    const r = await post(
+      fixture.subgraph.url,
+      SET,
+      { n: '310061700', e: ['x@y.example'] },
+      await asCaller({ org: '310061700', scope: 'enhetsregisteret:write' }),
+    );
+    expect(codes(r)).toEqual(['NOT_FOUND']);
+    expect(
+      await fixture.db.query(
+        `select 1 from enhetsregisteret.varslingsadresse where organisasjonsnummer = '310061700'`,
+      ),
+    ).toEqual([]);
+  });
+
   it('refuses other organisations, missing scope, and anonymous callers', async () => {
     for (const claims of [
       { org: '310024686', scope: 'enhetsregisteret:write' },

@@ -112,7 +112,7 @@ export async function importFile(
     } catch {
       for (const r of records) {
         try {
-          await inTransaction(pool, STATEMENTS[kind], [r.record]);
+          await inTransaction(pool, statements, [r.record]);
           report.imported++;
         } catch (err) {
           report.skipped.push({

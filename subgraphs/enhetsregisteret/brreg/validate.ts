@@ -1,5 +1,4 @@
 import { orgnrProblem } from '../../../platform/domain/orgnr.js';
-import type { BrregEnhet, BrregOppdatering, BrregRoller, BrregUnderenhet } from './types.js';
 
 /** Why a record cannot be imported, or null when it can. */
 export type Problem = string | null;
@@ -133,5 +132,3 @@ export function checkOppdatering(r: unknown): Problem {
   }
   return null;
 }
-
-export type { BrregEnhet, BrregOppdatering, BrregRoller, BrregUnderenhet };

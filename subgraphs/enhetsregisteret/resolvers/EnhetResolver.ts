@@ -9,7 +9,6 @@ import {
 import type { Context } from '../context.js';
 import { Enhet } from '../entities/Enhet.js';
 import { Organisasjonsform } from '../entities/Organisasjonsform.js';
-import { Underenhet } from '../entities/Underenhet.js';
 import { EnhetFilter } from '../search/EnhetFilter.js';
 import { searchEnheter } from '../search/searchEnheter.js';
 import { EnhetConnection, UnderenhetConnection } from './connections.js';
@@ -139,5 +138,3 @@ export const enhetReference = {
   __resolveReference: (ref: { organisasjonsnummer: string }, ctx: Context) =>
     ctx.loaders.enhet.load(ref.organisasjonsnummer),
 };
-
-export { Underenhet };

@@ -1,6 +1,5 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { DateScalar } from '../../../platform/graphql/DateScalar.js';
-import { Enhet } from '../entities/Enhet.js';
 import { Kode } from '../entities/Kode.js';
 import type { Rolle as RolleRow } from '../entities/Rolle.js';
 
@@ -70,5 +69,3 @@ export function groupRoller(rows: RolleRow[], inkluderFratraadte: boolean): Roll
   }
   return [...groups.values()];
 }
-
-export { Enhet };
