@@ -1,29 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, optionalUrl, port } from '../platform/env.js';
-
-/** `name=value,name=value` into a record, each value checked by `value`. */
-const pairs = <T>(value: z.ZodType<T>) =>
-  z
-    .string()
-    .default('')
-    .transform((raw, ctx) => {
-      const out: Record<string, T> = {};
-      for (const pair of raw
-        .split(',')
-        .map((p) => p.trim())
-        .filter(Boolean)) {
-        const [name, v] = pair.split('=', 2);
-        const parsed = value.safeParse(v);
-        if (!name || !parsed.success) {
-          ctx.addIssue({ code: 'custom', message: `expected name=value, got "${pair}"` });
-          return z.NEVER;
-        }
-        out[name] = parsed.data;
-      }
-      return out;
-    });
-
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+import { commonEnv, optionalUrl, pairs, port, positiveInt } from '../platform/env.js';
 
 export const gatewayEnv = commonEnv.extend({
   /** Port of the gateway's HTTP endpoint. */

@@ -46,3 +46,28 @@ export const optionalUrl = () =>
 export function disableVendorTelemetry(): void {
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
 }
+
+/** `name=value,name=value` into a record, each value checked by `value`. */
+export const pairs = <T>(value: z.ZodType<T>) =>
+  z
+    .string()
+    .default('')
+    .transform((raw, ctx) => {
+      const out: Record<string, T> = {};
+      for (const pair of raw
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const [name, v] = pair.split('=', 2);
+        const parsed = value.safeParse(v);
+        if (!name || !parsed.success) {
+          ctx.addIssue({ code: 'custom', message: `expected name=value, got "${pair}"` });
+          return z.NEVER;
+        }
+        out[name] = parsed.data;
+      }
+      return out;
+    });
+
+export const positiveInt = (fallback: number) =>
+  z.coerce.number().int().positive().default(fallback);

@@ -17,6 +17,12 @@ export enum ErrorCode {
   /** A subgraph did not answer within its deadline; `extensions.serviceName` names it. */
   SUBGRAPH_TIMEOUT = 'SUBGRAPH_TIMEOUT',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+  /** The recipient of a message is not registered in Enhetsregisteret, or is deleted. */
+  RECIPIENT_NOT_FOUND = 'RECIPIENT_NOT_FOUND',
+  /** A status change the message's lifecycle does not allow; `extensions.from`/`to` name the states. */
+  INVALID_TRANSITION = 'INVALID_TRANSITION',
+  /** Archiving a message that asks for confirmation before it is confirmed. */
+  CONFIRMATION_REQUIRED = 'CONFIRMATION_REQUIRED',
 }
 
 /** An error the client is expected to handle: a message for people and a code for programs. */

@@ -16,6 +16,19 @@ export type ReferenceResolvers = Record<
 >;
 
 /**
+ * Subscriptions here bring their own `subscribe` (a durable event source), never type-graphql's
+ * topics; type-graphql still wants a PubSub to be given.
+ */
+const NO_TOPICS: NonNullable<BuildSchemaOptions['pubSub']> = {
+  publish: () => {
+    throw new Error('Subscriptions use their own event source, not topics');
+  },
+  subscribe: () => {
+    throw new Error('Subscriptions use their own event source, not topics');
+  },
+};
+
+/**
  * Builds a Federation 2 subgraph schema from type-graphql classes. type-graphql knows nothing of
  * federation, so its schema is printed with directives (graphql's own printer drops `@key`),
  * linked to the federation spec and rebuilt by `buildSubgraphSchema`; `__resolveReference`
@@ -25,7 +38,7 @@ export async function buildFederatedSchema(
   options: Omit<BuildSchemaOptions, 'skipCheck'>,
   referenceResolvers: ReferenceResolvers = {},
 ): Promise<GraphQLSchema> {
-  const schema = await buildSchema({ ...options, skipCheck: true });
+  const schema = await buildSchema({ pubSub: NO_TOPICS, ...options, skipCheck: true });
   const typeDefs = parse(`${FEDERATION_LINK}\n\n${printSchemaWithDirectives(schema)}`);
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
   for (const [typeName, reference] of Object.entries(referenceResolvers)) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { MigrationObject } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -23,8 +24,29 @@ export interface SubgraphRequest {
   log: Logger;
 }
 
+/** What a subgraph's long-lived services (workers, clients of other subgraphs) are built from. */
+export interface SubgraphRuntime {
+  orm: MikroORM;
+  databaseUrl: string;
+  /** Signs the subgraph's own calls to other subgraphs. */
+  identity: InternalIdentity;
+  /** GraphQL URLs of the other subgraphs, by name. */
+  peers: Readonly<Record<string, string>>;
+  /** The subgraph's own settings (it validates them). */
+  settings: Readonly<Record<string, unknown>>;
+  log: Logger;
+}
+
+/** Long-lived parts of a subgraph; closed when it stops, before its database connection. */
+export interface SubgraphServices {
+  close(): Promise<void>;
+}
+
 /** The shape every subgraph module exports, so that runners and tests compose them alike. */
-export interface SubgraphDefinition<Ctx extends SubgraphContext = SubgraphContext> {
+export interface SubgraphDefinition<
+  Ctx extends SubgraphContext = SubgraphContext,
+  Services extends SubgraphServices = SubgraphServices,
+> {
   /** Subgraph name in the supergraph. */
   name: string;
   /** Port when none is configured. */
@@ -34,8 +56,12 @@ export interface SubgraphDefinition<Ctx extends SubgraphContext = SubgraphContex
   entities: OrmOptions['entities'];
   migrations: MigrationObject[];
   buildSchema(): Promise<GraphQLSchema>;
+  /** Starts the subgraph's long-lived services, once, before it serves. */
+  startServices?(runtime: SubgraphRuntime): Promise<Services>;
   /** One request, one context: called with a fresh EntityManager fork per request. */
-  createContext(em: EntityManager, request: SubgraphRequest): Ctx;
+  createContext(em: EntityManager, request: SubgraphRequest, services: Services): Ctx;
+  /** Serves the schema's subscriptions over graphql-ws at the same path. */
+  subscriptions?: boolean;
   /** Loads the demo data set; idempotent. */
   seed(em: EntityManager): Promise<void>;
   /** True when the demo data set should be loaded (first start). */
@@ -55,6 +81,10 @@ export interface StartSubgraphOptions {
   /** Hide internals: no introspection, masked internal errors. @default false */
   production?: boolean;
   onQuery?: OrmOptions['onQuery'];
+  /** GraphQL URLs of the other subgraphs, by name (for subgraphs that call others). */
+  peers?: Readonly<Record<string, string>>;
+  /** Settings of this subgraph (see its definition). */
+  settings?: Readonly<Record<string, unknown>>;
 }
 
 export interface RunningSubgraph extends HttpService {
@@ -79,8 +109,8 @@ export async function migrateSubgraph(
 }
 
 /** Opens the subgraph's database schema (migrating it) and serves its GraphQL API. */
-export async function startSubgraph<Ctx extends SubgraphContext>(
-  def: SubgraphDefinition<Ctx>,
+export async function startSubgraph<Ctx extends SubgraphContext, Services extends SubgraphServices>(
+  def: SubgraphDefinition<Ctx, Services>,
   options: StartSubgraphOptions,
 ): Promise<RunningSubgraph> {
   const log = options.log.child({ subgraph: def.name });
@@ -92,11 +122,23 @@ export async function startSubgraph<Ctx extends SubgraphContext>(
     log,
     onQuery: options.onQuery,
   });
+  let services: Services | undefined;
   try {
     if (options.seedWhenEmpty && (await def.isEmpty(orm.em.fork()))) {
       await def.seed(orm.em.fork());
       log.info('demo data loaded');
     }
+    services = def.startServices
+      ? await def.startServices({
+          orm,
+          databaseUrl: options.databaseUrl,
+          identity: options.identity,
+          peers: options.peers ?? {},
+          settings: options.settings ?? {},
+          log,
+        })
+      : ({ close: async () => {} } as Services);
+    const running = services;
     const service = await startHttpService<Ctx>({
       component: def.name,
       apollo: {
@@ -106,11 +148,38 @@ export async function startSubgraph<Ctx extends SubgraphContext>(
         plugins: [ApolloServerPluginInlineTraceDisabled()],
       },
       context: async ({ req, requestId, log: requestLog }) =>
-        def.createContext(orm.em.fork(), {
-          caller: await callerOf(req.get(CALLER_HEADER), options.identity, requestLog),
-          requestId,
-          log: requestLog,
-        }),
+        def.createContext(
+          orm.em.fork(),
+          {
+            caller: await callerOf(req.get(CALLER_HEADER), options.identity, requestLog),
+            requestId,
+            log: requestLog,
+          },
+          running,
+        ),
+      subscriptions: def.subscriptions
+        ? {
+            // The gateway forwards the caller in the connection's parameters, signed as for HTTP.
+            context: async (params, socketLog) => {
+              const token = params?.[CALLER_HEADER];
+              const requestId = randomUUID();
+              const subscriptionLog = socketLog.child({ requestId });
+              return def.createContext(
+                orm.em.fork(),
+                {
+                  caller: await callerOf(
+                    typeof token === 'string' ? token : undefined,
+                    options.identity,
+                    subscriptionLog,
+                  ),
+                  requestId,
+                  log: subscriptionLog,
+                },
+                running,
+              );
+            },
+          }
+        : undefined,
       host: options.host,
       port: options.port,
       production: options.production ?? false,
@@ -123,10 +192,12 @@ export async function startSubgraph<Ctx extends SubgraphContext>(
       orm,
       close: async () => {
         await service.close();
+        await running.close();
         await orm.close();
       },
     };
   } catch (err) {
+    await services?.close();
     await orm.close();
     throw err;
   }

@@ -7,7 +7,7 @@ import { createLogger } from '../platform/logger.js';
 import { onShutdown } from '../platform/shutdown.js';
 import { startTracing } from '../platform/tracing.js';
 import { startSubgraph, type RunningSubgraph } from '../platform/subgraph.js';
-import { portOf, openConfiguredDatabase, loadSubgraphEnv } from './env.js';
+import { portOf, openConfiguredDatabase, loadSubgraphEnv, settingsOf } from './env.js';
 import { subgraphs } from './registry.js';
 
 /**
@@ -44,6 +44,9 @@ try {
         seedWhenEmpty: env.SEED_DEMO_DATA,
         production,
         identity,
+        // Subgraphs start in dependency order, so the ones a subgraph calls are already up.
+        peers: Object.fromEntries(running.map((s) => [s.name, s.url])),
+        settings: settingsOf(env, def),
       }),
     );
   }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { openDatabase, type Database } from '../platform/database.js';
 import type { Logger } from '../platform/logger.js';
-import { commonEnv, loadEnv, optionalUrl, port } from '../platform/env.js';
+import { commonEnv, loadEnv, optionalUrl, pairs, port, positiveInt } from '../platform/env.js';
 import type { SubgraphDefinition } from '../platform/subgraph.js';
 import { subgraphs } from './registry.js';
 
@@ -23,6 +23,14 @@ export const subgraphEnv = commonEnv.extend({
     .default('true')
     .transform((v) => v === 'true'),
   ...Object.fromEntries(subgraphs.map((s) => [portVariable(s), port(s.defaultPort)])),
+  /** GraphQL URLs of the other subgraphs (`name=url,…`) for a subgraph run alone; the dev runner knows them. */
+  PEER_URLS: pairs(z.url()),
+  /** Meldingsboks: largest attachment content stored in Postgres, in bytes. */
+  MELDINGSBOKS_MAX_ATTACHMENT_BYTES: positiveInt(1_048_576),
+  /** Meldingsboks: how often scheduled messages are published, in milliseconds. */
+  MELDINGSBOKS_PUBLISH_INTERVAL_MS: positiveInt(1_000),
+  /** Meldingsboks: how long a firm's REGN/REVI role is trusted, in milliseconds (at most 60 000). */
+  MELDINGSBOKS_ROLE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(60_000),
 });
 
 export type SubgraphEnv = z.output<typeof subgraphEnv> & Record<string, unknown>;
@@ -30,6 +38,16 @@ export type SubgraphEnv = z.output<typeof subgraphEnv> & Record<string, unknown>
 /** Reads the subgraph processes' configuration (once per process). */
 export function loadSubgraphEnv(): SubgraphEnv {
   return loadEnv(subgraphEnv) as SubgraphEnv;
+}
+
+/** The settings a subgraph is started with, from its variables. */
+export function settingsOf(env: SubgraphEnv, subgraph: Pick<SubgraphDefinition, 'name'>) {
+  if (subgraph.name !== 'meldingsboks') return {};
+  return {
+    maxAttachmentBytes: env.MELDINGSBOKS_MAX_ATTACHMENT_BYTES,
+    publishIntervalMs: env.MELDINGSBOKS_PUBLISH_INTERVAL_MS,
+    roleCacheMs: env.MELDINGSBOKS_ROLE_CACHE_MS,
+  };
 }
 
 /** The configured port of one subgraph. */

@@ -3,7 +3,7 @@ import { createLogger } from '../platform/logger.js';
 import { onShutdown } from '../platform/shutdown.js';
 import { startTracing } from '../platform/tracing.js';
 import { startSubgraph } from '../platform/subgraph.js';
-import { portOf, loadSubgraphEnv } from './env.js';
+import { portOf, loadSubgraphEnv, settingsOf } from './env.js';
 import { subgraphs } from './registry.js';
 
 /** Runs one subgraph alone, as its container does: `node dist/subgraphs/service.js NAME`. */
@@ -28,5 +28,7 @@ const subgraph = await startSubgraph(def, {
   seedWhenEmpty: env.SEED_DEMO_DATA,
   production: env.NODE_ENV === 'production',
   identity: internalIdentityFrom(env),
+  peers: env.PEER_URLS,
+  settings: settingsOf(env, def),
 });
 onShutdown(log, [() => subgraph.close(), async () => tracing?.shutdown()]);

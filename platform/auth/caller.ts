@@ -24,6 +24,10 @@ export enum Scope {
   DPV_READ = 'dpv:read',
   /** Send post as an approved public body. */
   DPV_SEND = 'dpv:send',
+  /** Grant and revoke access to the inbox of the organisation one acts for. */
+  DPV_GRANT = 'dpv:grant',
+  /** Approve and withdraw DPV senders (the register of public bodies that may send). */
+  DPV_ADMIN = 'dpv:admin',
   /** Create, change and retire notification policies. */
   VARSLING_ADMIN = 'varsling:admin',
   /** Change Enhetsregisteret data, e.g. one's own varslingsadresser. */

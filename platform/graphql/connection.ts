@@ -1,7 +1,9 @@
-import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { Directive, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { ClientError, ErrorCode } from '../errors.js';
 
+/** Shared by every subgraph that pages (a value type, the same everywhere). */
 @ObjectType({ description: 'Relay page information.' })
+@Directive('@shareable')
 export class PageInfo {
   @Field(() => Boolean) hasNextPage!: boolean;
   @Field(() => Boolean) hasPreviousPage!: boolean;
@@ -17,15 +19,25 @@ export interface Page<T> {
   count: () => Promise<number>;
 }
 
-/** A Relay connection type (`<Name>Connection`, `<Name>Edge`) for `Item`, with `totalCount`. */
-export function connectionType<T extends object>(name: string, Item: ClassType<T>) {
+/**
+ * A Relay connection type (`<Name>Connection`, `<Name>Edge`) for `Item`, with `totalCount`. An
+ * abstract one is a base class for a connection with more fields: extend it and declare
+ * `<Name>Connection` (the base, never referenced, stays out of the schema).
+ */
+export function connectionType<T extends object>(
+  name: string,
+  Item: ClassType<T>,
+  { abstract = false } = {},
+) {
   @ObjectType(`${name}Edge`)
   class Edge {
     @Field(() => String) cursor!: string;
     @Field(() => Item) node!: T;
   }
 
-  @ObjectType(`${name}Connection`, { description: `A page of ${name}, with a stable cursor.` })
+  @ObjectType(`${name}Connection${abstract ? 'Base' : ''}`, {
+    description: `A page of ${name}, with a stable cursor.`,
+  })
   class Connection {
     constructor(private readonly page: Page<T>) {}
 

@@ -13,6 +13,7 @@ import { Rolle } from './entities/Rolle.js';
 import { Underenhet } from './entities/Underenhet.js';
 import { Varslingsadresse } from './entities/Varslingsadresse.js';
 import { EnhetResolver, enhetReference } from './resolvers/EnhetResolver.js';
+import { RolleforholdResolver } from './resolvers/RolleforholdResolver.js';
 import { RolleResolver } from './resolvers/RolleResolver.js';
 import { UnderenhetResolver } from './resolvers/UnderenhetResolver.js';
 import { VarslingsadresseResolver } from './resolvers/VarslingsadresseResolver.js';
@@ -23,7 +24,13 @@ export const name = 'enhetsregisteret';
 export function buildSchema() {
   return buildFederatedSchema(
     {
-      resolvers: [EnhetResolver, UnderenhetResolver, RolleResolver, VarslingsadresseResolver],
+      resolvers: [
+        EnhetResolver,
+        UnderenhetResolver,
+        RolleResolver,
+        RolleforholdResolver,
+        VarslingsadresseResolver,
+      ],
     },
     { Enhet: enhetReference },
   );

@@ -1,7 +1,26 @@
-import { contextFactory, type ContextWith } from '../../platform/subgraph.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SubgraphContext, SubgraphRequest } from '../../platform/subgraph.js';
+import { AccessPolicy } from './access.js';
 import { createLoaders, type Loaders } from './loaders/index.js';
+import type { Services } from './services/index.js';
 
-export type Context = ContextWith<Loaders>;
+export interface Context extends SubgraphContext {
+  loaders: Loaders;
+  access: AccessPolicy;
+  services: Services;
+}
 
-/** One request, one context: a fresh EntityManager fork and fresh loaders. */
-export const createContext = contextFactory(createLoaders);
+/** One request, one context: a fresh EntityManager fork, fresh loaders and access answers. */
+export function createContext(
+  em: EntityManager,
+  request: SubgraphRequest,
+  services: Services,
+): Context {
+  return {
+    em,
+    ...request,
+    services,
+    loaders: createLoaders(em),
+    access: new AccessPolicy(request.caller, em, services.roles),
+  };
+}

@@ -5,29 +5,54 @@ import {
   type SubgraphDefinition,
 } from '../../platform/subgraph.js';
 import { createContext, type Context } from './context.js';
+import { ApprovedSender } from './entities/ApprovedSender.js';
+import { Attachment } from './entities/Attachment.js';
+import { InboxGrant } from './entities/InboxGrant.js';
 import { Message } from './entities/Message.js';
+import { StatusChange } from './entities/StatusChange.js';
 import { migrations } from './migrations/index.js';
 import { EnhetInboxResolver, enhetReference } from './resolvers/Enhet.js';
-import { MessageResolver, messageReference } from './resolvers/MessageResolver.js';
+import { EventsResolver } from './resolvers/EventsResolver.js';
+import { GrantResolver } from './resolvers/GrantResolver.js';
+import {
+  AttachmentResolver,
+  MessageResolver,
+  messageReference,
+} from './resolvers/MessageResolver.js';
+import { RecipientResolver } from './resolvers/RecipientResolver.js';
+import { SendResolver } from './resolvers/SendResolver.js';
 import { isEmpty, seed } from './seed.js';
+import { startServices, type Services } from './services/index.js';
 
 export const name = 'meldingsboks';
 
 export function buildSchema() {
   return buildFederatedSchema(
-    { resolvers: [MessageResolver, EnhetInboxResolver] },
+    {
+      resolvers: [
+        MessageResolver,
+        AttachmentResolver,
+        EnhetInboxResolver,
+        SendResolver,
+        RecipientResolver,
+        GrantResolver,
+        EventsResolver,
+      ],
+    },
     { Enhet: enhetReference, Message: messageReference },
   );
 }
 
-export const definition: SubgraphDefinition<Context> = {
+export const definition: SubgraphDefinition<Context, Services> = {
   name,
   defaultPort: 4002,
   dbSchema: 'meldingsboks',
-  entities: [Message],
+  entities: [Message, StatusChange, Attachment, InboxGrant, ApprovedSender],
   migrations,
   buildSchema,
+  startServices,
   createContext,
+  subscriptions: true,
   seed,
   isEmpty,
 };

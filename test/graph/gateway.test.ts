@@ -102,7 +102,10 @@ describe('the whole graph through the gateway', () => {
       // Alive all the same.
       expect((await fetch(new URL('/health', graph.gateway.url))).status).toBe(200);
     } finally {
-      const restarted = await startTestSubgraph(meldingsboks, db.url, undefined, port);
+      const restarted = await startTestSubgraph(meldingsboks, db.url, {
+        port,
+        peers: { enhetsregisteret: graph.subgraphs.get('enhetsregisteret')!.url },
+      });
       graph.subgraphs.set('meldingsboks', restarted);
     }
     const again = await post(graph.gateway.url, CROSSING, { orgnr: '310012343' }, bakeri);

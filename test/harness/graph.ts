@@ -29,22 +29,40 @@ export class QueryCounter {
   }
 }
 
+/**
+ * Settings for tests: no role cache (a role that ends counts at once) and a quick publisher.
+ * Tests of the cache itself set their own.
+ */
+export const TEST_SETTINGS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  meldingsboks: { roleCacheMs: 0, publishIntervalMs: 100, outboxPollMs: 500 },
+};
+
+export interface TestSubgraphOptions {
+  counter?: QueryCounter;
+  /** @default 0 (a free port) */
+  port?: number;
+  /** @default true */
+  seedWhenEmpty?: boolean;
+  peers?: Record<string, string>;
+  settings?: Record<string, unknown>;
+}
+
 /** One subgraph (on a free port unless given one), on the given database, with the demo data loaded. */
 export async function startTestSubgraph(
   def: SubgraphDefinition,
   databaseUrl: string,
-  counter?: QueryCounter,
-  port = 0,
-  seedWhenEmpty = true,
+  options: TestSubgraphOptions = {},
 ): Promise<RunningSubgraph> {
   return startSubgraph(def, {
     databaseUrl,
     host: '127.0.0.1',
-    port,
+    port: options.port ?? 0,
     log: silent,
-    seedWhenEmpty,
-    onQuery: counter?.record,
+    seedWhenEmpty: options.seedWhenEmpty ?? true,
+    onQuery: options.counter?.record,
     identity: testIdentity,
+    peers: options.peers,
+    settings: { ...TEST_SETTINGS[def.name], ...options.settings },
   });
 }
 
@@ -98,6 +116,8 @@ export async function startTestGraph(
         seedWhenEmpty: true,
         identity: testIdentity,
         production: options.production ?? false,
+        peers: Object.fromEntries([...subgraphs].map(([name, s]) => [name, s.url])),
+        settings: TEST_SETTINGS[def.name],
       }),
     );
   }
@@ -141,6 +161,8 @@ export interface SubgraphFixture {
   subgraph: RunningSubgraph;
   /** The statements this subgraph has sent since the last `sql.reset()`. */
   sql: QueryCounter;
+  /** The subgraphs it calls, by name. */
+  peers: Map<string, RunningSubgraph>;
 }
 
 /**
@@ -150,21 +172,29 @@ export interface SubgraphFixture {
  */
 export function useTestSubgraph(
   def: SubgraphDefinition,
-  options: { demoData?: boolean } = {},
+  options: {
+    demoData?: boolean;
+    /** Subgraphs this one calls, started first on the same database. */
+    peers?: SubgraphDefinition[];
+    settings?: Record<string, unknown>;
+  } = {},
 ): SubgraphFixture {
-  const fixture = { sql: new QueryCounter() } as SubgraphFixture;
+  const fixture = { sql: new QueryCounter(), peers: new Map() } as SubgraphFixture;
   beforeAll(async () => {
     fixture.db = await createTestDatabase();
-    fixture.subgraph = await startTestSubgraph(
-      def,
-      fixture.db.url,
-      fixture.sql,
-      0,
-      options.demoData ?? true,
-    );
+    for (const peer of options.peers ?? []) {
+      fixture.peers.set(peer.name, await startTestSubgraph(peer, fixture.db.url));
+    }
+    fixture.subgraph = await startTestSubgraph(def, fixture.db.url, {
+      counter: fixture.sql,
+      seedWhenEmpty: options.demoData ?? true,
+      peers: Object.fromEntries([...fixture.peers].map(([name, s]) => [name, s.url])),
+      settings: options.settings,
+    });
   });
   afterAll(async () => {
     await fixture.subgraph?.close();
+    for (const peer of fixture.peers?.values() ?? []) await peer.close();
     await fixture.db?.drop();
   });
   return fixture;

@@ -5,7 +5,7 @@ import { Organisasjonsform } from '../entities/Organisasjonsform.js';
 import { Rolle } from '../entities/Rolle.js';
 import { Underenhet } from '../entities/Underenhet.js';
 import { Varslingsadresse } from '../entities/Varslingsadresse.js';
-import { pagedChildren } from './pagedChildren.js';
+import { pagedChildren } from '../../../platform/pagedChildren.js';
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
@@ -51,6 +51,7 @@ export function createLoaders(em: EntityManager) {
           .select('*', knex.raw('overordnet_enhet_orgnr as parent'))
           .from('underenhet')
           .whereNull('slettedato'),
+      order: { column: 'organisasjonsnummer', direction: 'asc' },
     }),
     /** A page of the enheter in which each holder has one of the given roles (its clients). */
     rolleinnehaverFor: pagedChildren(em, {
@@ -71,6 +72,7 @@ export function createLoaders(em: EntityManager) {
             'e.organisasjonsnummer',
           )
           .whereNull('e.slettedato'),
+      order: { column: 'organisasjonsnummer', direction: 'asc' },
     }),
   };
 }

@@ -1,7 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import DataLoader from 'dataloader';
-import { keyedLoader } from '../../../platform/loaders.js';
+import { groupedLoader, keyedLoader } from '../../../platform/loaders.js';
+import { Attachment } from '../entities/Attachment.js';
 import { Message } from '../entities/Message.js';
+import { StatusChange } from '../entities/StatusChange.js';
+import { inboxLoaders } from './inbox.js';
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
@@ -11,25 +13,27 @@ export function createLoaders(em: EntityManager) {
       (ids: readonly string[]) => em.find(Message, { id: { $in: [...ids] } }),
       (m) => m.id,
     ),
-    /** The newest `first` messages of each recipient, in one statement for all recipients. */
-    inbox: new DataLoader<{ orgnr: string; first: number }, Message[], string>(
-      async (keys) => {
-        const orgnrs = [...new Set(keys.map((k) => k.orgnr))];
-        const limit = Math.max(...keys.map((k) => k.first));
-        const rows: Array<Record<string, unknown>> = await em.getConnection().execute(
-          `select * from (
-             select m.*, row_number() over (
-               partition by recipient_orgnr order by created_at desc, id desc) as rank
-             from message m where recipient_orgnr in (?)
-           ) ranked where rank <= ? order by created_at desc, id desc`,
-          [orgnrs, limit],
-        );
-        const messages = rows.map((row) => em.map(Message, row));
-        return keys.map((k) =>
-          messages.filter((m) => m.recipientOrgnr === k.orgnr).slice(0, k.first),
-        );
-      },
-      { cacheKeyFn: (k) => `${k.orgnr}:${k.first}` },
+    attachments: groupedLoader(
+      (ids: readonly string[]) =>
+        em.find(Attachment, { messageId: { $in: [...ids] } }, { orderBy: { position: 'asc' } }),
+      (a) => a.messageId,
     ),
+    attachmentContent: keyedLoader(
+      async (ids: readonly string[]) =>
+        em.getConnection().execute<Array<{ id: string; content: Buffer | null }>>(
+          em
+            .getKnex()
+            .select('id', 'content')
+            .from('attachment')
+            .whereIn('id', [...ids]),
+        ),
+      (a) => a.id,
+    ),
+    statusHistory: groupedLoader(
+      (ids: readonly string[]) =>
+        em.find(StatusChange, { messageId: { $in: [...ids] } }, { orderBy: { id: 'asc' } }),
+      (s) => s.messageId,
+    ),
+    inbox: inboxLoaders(em),
   };
 }

@@ -1,7 +1,9 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261121000000Init } from './Migration20261121000000Init.js';
+import { Migration20261121100000Dpv } from './Migration20261121100000Dpv.js';
 
 /** Applied in order on start; append only. */
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261121000000Init', class: Migration20261121000000Init },
+  { name: 'Migration20261121100000Dpv', class: Migration20261121100000Dpv },
 ];

@@ -9,11 +9,23 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
-import { requireActingFor } from '../../../platform/auth/authorize.js';
-import { Scope } from '../../../platform/auth/caller.js';
+import { Scope, type Caller } from '../../../platform/auth/caller.js';
+import { requireScope } from '../../../platform/auth/authorize.js';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import {
+  checkFirst,
+  connectionType,
+  decodeCursor,
+  encodeCursor,
+  PAGE,
+  type Page,
+} from '../../../platform/graphql/connection.js';
+import { validGrants, viewFrom } from '../access.js';
 import type { Context } from '../context.js';
+import { InboxGrant } from '../entities/InboxGrant.js';
 import { Message } from '../entities/Message.js';
+import { inboxVariant } from '../loaders/inbox.js';
+import { InboxFilter } from './InboxFilter.js';
 
 /** Enhetsregisteret owns the enhet; this subgraph adds its inbox. */
 @ObjectType()
@@ -23,27 +35,122 @@ export class Enhet {
   organisasjonsnummer!: string;
 }
 
-const MAX_PAGE = 100;
+const InboxConnectionBase = connectionType('Inbox', Message, { abstract: true });
+
+@ObjectType('InboxConnection', {
+  description: 'A page of an inbox, newest first, with the counts of the whole (filtered) inbox.',
+})
+export class InboxConnection extends InboxConnectionBase {
+  constructor(
+    page: Page<Message>,
+    private readonly unread: () => Promise<number>,
+  ) {
+    super(page);
+  }
+
+  @Field(() => Int, { description: 'How many of the matching messages are unread.' })
+  unreadCount(): Promise<number> {
+    return this.unread();
+  }
+}
+
+@ObjectType({ description: 'An enhet that gave this organisation access to its inbox.' })
+export class InboxClient {
+  @Field(() => Enhet)
+  readonly enhet: Enhet;
+
+  @Field(() => [InboxGrant], { description: 'Its grants to this organisation that hold now.' })
+  readonly grants: InboxGrant[];
+
+  constructor(
+    enhet: Enhet,
+    grants: InboxGrant[],
+    private readonly unread: () => Promise<number>,
+  ) {
+    this.enhet = enhet;
+    this.grants = grants;
+  }
+
+  @Field(() => Int, { description: 'Unread messages the grants let this organisation see.' })
+  unreadCount(): Promise<number> {
+    return this.unread();
+  }
+}
+
+function requireActingFor(caller: Caller, org: string, scopes: Scope[]): void {
+  if (!scopes.some((s) => caller.scopes.has(s))) requireScope(caller, scopes[0]!);
+  if (caller.org !== org) {
+    throw new ClientError(ErrorCode.FORBIDDEN, `You do not act for organisation ${org}.`);
+  }
+}
 
 @Resolver(() => Enhet)
 export class EnhetInboxResolver {
-  @FieldResolver(() => [Message], {
+  @FieldResolver(() => InboxConnection, {
     description:
-      "Meldingsboks: the enhet's messages, newest first. Readable when acting for the enhet with scope dpv:read.",
+      "Meldingsboks: the enhet's messages, newest published first. The enhet itself reads its " +
+      'ordinary post with dpv:read; confidential post, and other organisations, only by grant.',
   })
-  inbox(
+  async inbox(
     @Root() enhet: Enhet,
-    @Arg('first', () => Int, { defaultValue: 20, description: `At most ${MAX_PAGE}.` })
+    @Arg('filter', () => InboxFilter, { nullable: true }) filter: InboxFilter | null,
+    @Arg('first', () => Int, { defaultValue: PAGE.default, description: `At most ${PAGE.max}.` })
     first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
-  ): Promise<Message[]> {
-    requireActingFor(ctx.caller, enhet.organisasjonsnummer, Scope.DPV_READ);
-    if (first < 0 || first > MAX_PAGE) {
-      throw new ClientError(ErrorCode.BAD_USER_INPUT, `first must be between 0 and ${MAX_PAGE}.`, {
-        argument: 'first',
+  ): Promise<InboxConnection> {
+    checkFirst(first);
+    const parent = enhet.organisasjonsnummer;
+    const view = await ctx.access.requireView(parent);
+    const variant = inboxVariant({ view, filter: filter ? { ...filter } : null });
+    const afterSeq = after === null ? null : decodeCursor(after, 1)[0]!;
+    const { pages, totalCounts, unreadCounts } = ctx.loaders.inbox;
+    const page = await pages.load({ parent, first, after: afterSeq, variant });
+    return new InboxConnection(
+      {
+        nodes: page.rows,
+        cursors: page.rows.map((m) => encodeCursor([m.publishSeq!])),
+        hasNextPage: page.hasNextPage,
+        count: () => totalCounts.load({ parent, variant }),
+      },
+      () => unreadCounts.load({ parent, variant }),
+    );
+  }
+
+  @FieldResolver(() => [InboxGrant], {
+    description:
+      'Who may read this inbox besides the enhet: its grants in force (acting for the enhet, dpv:read or dpv:grant).',
+  })
+  inboxGrants(@Root() enhet: Enhet, @Ctx() ctx: Context): Promise<InboxGrant[]> {
+    requireActingFor(ctx.caller, enhet.organisasjonsnummer, [Scope.DPV_GRANT, Scope.DPV_READ]);
+    return ctx.em.find(
+      InboxGrant,
+      { ownerOrgnr: enhet.organisasjonsnummer, revokedAt: null },
+      { orderBy: { grantedAt: 'asc', id: 'asc' } },
+    );
+  }
+
+  @FieldResolver(() => [InboxClient], {
+    description:
+      "A firm's clients: the enheter whose grants to this organisation hold now, with unread " +
+      'counts (acting for the organisation, dpv:read).',
+  })
+  async clients(@Root() enhet: Enhet, @Ctx() ctx: Context): Promise<InboxClient[]> {
+    const firm = enhet.organisasjonsnummer;
+    requireActingFor(ctx.caller, firm, [Scope.DPV_READ]);
+    const grants = (await validGrants(ctx.em, ctx.services.roles, firm, 'all')).filter(
+      (g) => g.ownerOrgnr !== firm,
+    );
+    const byOwner = new Map<string, InboxGrant[]>();
+    for (const g of grants) byOwner.set(g.ownerOrgnr, [...(byOwner.get(g.ownerOrgnr) ?? []), g]);
+    return [...byOwner]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([owner, mine]) => {
+        const variant = inboxVariant({ view: viewFrom(false, mine)!, filter: null });
+        return new InboxClient({ organisasjonsnummer: owner }, mine, () =>
+          ctx.loaders.inbox.unreadCounts.load({ parent: owner, variant }),
+        );
       });
-    }
-    return ctx.loaders.inbox.load({ orgnr: enhet.organisasjonsnummer, first });
   }
 }
 

@@ -1,17 +1,31 @@
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
-import { assertCanRead } from '../access.js';
+import { requireScope } from '../../../platform/auth/authorize.js';
+import { Scope } from '../../../platform/auth/caller.js';
 import type { Context } from '../context.js';
+import { MessageStatus } from '../domain/lifecycle.js';
+import { Attachment } from '../entities/Attachment.js';
 import { Message } from '../entities/Message.js';
+import { StatusChange } from '../entities/StatusChange.js';
+import { inTransaction, recordStatus } from '../services/store.js';
 import { Enhet } from './Enhet.js';
+import { actorOf, uuidOrNil } from './SendResolver.js';
 
 @Resolver(() => Message)
 export class MessageResolver {
   @Query(() => Message, {
     nullable: true,
-    description: 'A message the caller may read (as recipient or sender); null if there is none.',
+    description:
+      'A message the caller may read: in an inbox it can read (published, not purged) or one it ' +
+      'sent; null if there is none. Opening it in the inbox records Fetched once.',
   })
-  message(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Message | null> {
-    return readableMessage(id, ctx);
+  async message(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Message | null> {
+    const message = await readableMessage(id, ctx);
+    if (message && !message.fetchedAt && (await ctx.access.readsAsRecipient(message))) {
+      await inTransaction(ctx.em.fork(), (run) =>
+        recordStatus(run, [message.id], MessageStatus.FETCHED, actorOf(ctx.caller)),
+      );
+    }
+    return message;
   }
 
   @FieldResolver(() => Enhet, { description: 'Mottaker: the enhet whose inbox holds the message.' })
@@ -19,9 +33,42 @@ export class MessageResolver {
     return { organisasjonsnummer: message.recipientOrgnr };
   }
 
-  @FieldResolver(() => Enhet, { description: 'Avsender: the public body that sent the message.' })
+  @FieldResolver(() => Enhet, { description: 'Avsender: the public body the message is from.' })
   sender(@Root() message: Message): Enhet {
     return { organisasjonsnummer: message.senderOrgnr };
+  }
+
+  @FieldResolver(() => Enhet, {
+    description: 'The approved sender that sent it (differs from sender when sent on its behalf).',
+  })
+  technicalSender(@Root() message: Message): Enhet {
+    return { organisasjonsnummer: message.technicalSenderOrgnr };
+  }
+
+  @FieldResolver(() => [Attachment])
+  attachments(@Root() message: Message, @Ctx() ctx: Context): Promise<Attachment[]> {
+    return ctx.loaders.attachments.load(message.id);
+  }
+
+  @FieldResolver(() => [StatusChange], {
+    description: 'Every status the message reached, oldest first (append-only).',
+  })
+  statusHistory(@Root() message: Message, @Ctx() ctx: Context): Promise<StatusChange[]> {
+    return ctx.loaders.statusHistory.load(message.id);
+  }
+}
+
+@Resolver(() => Attachment)
+export class AttachmentResolver {
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'The content, base64; null when only metadata was sent. Reachable only through a message ' +
+      'the caller may read.',
+  })
+  async contentBase64(@Root() attachment: Attachment, @Ctx() ctx: Context): Promise<string | null> {
+    const row = await ctx.loaders.attachmentContent.load(attachment.id);
+    return row?.content ? Buffer.from(row.content).toString('base64') : null;
   }
 }
 
@@ -29,12 +76,9 @@ export const messageReference = {
   __resolveReference: (ref: { id: string }, ctx: Context) => readableMessage(ref.id, ctx),
 };
 
+/** The message if the caller may read it; null if there is none or it may not (no leak of existence). */
 async function readableMessage(id: string, ctx: Context): Promise<Message | null> {
-  const message = isUuid(id) ? await ctx.loaders.message.load(id) : null;
-  if (message) assertCanRead(ctx.caller, message);
-  return message;
-}
-
-function isUuid(id: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+  if (ctx.caller.anonymous) requireScope(ctx.caller, Scope.DPV_READ);
+  const message = await ctx.loaders.message.load(uuidOrNil(id));
+  return message && (await ctx.access.canRead(message)) ? message : null;
 }

@@ -5,8 +5,8 @@ import DataLoader from 'dataloader';
 export interface ChildPageKey {
   parent: string;
   first: number;
-  /** organisasjonsnummer of the last child on the previous page. */
-  after: string | null;
+  /** The order key of the last child on the previous page. */
+  after: string | number | null;
   /** A variant of the relation (e.g. role types); keys with the same variant share a statement. */
   variant?: readonly string[];
 }
@@ -18,17 +18,20 @@ export interface ChildPage<T> {
 
 export interface ChildRelation<T> {
   entity: EntityClass<T>;
-  /** Rows of the relation with a `parent` column; each child has an `organisasjonsnummer`. */
+  /** Rows of the relation with a `parent` column. */
   source: (variant: readonly string[]) => Knex.QueryBuilder;
+  /** A column unique within a parent that orders the children and keys the cursor. */
+  order: { column: string; direction: 'asc' | 'desc' };
 }
 
 /**
- * Pages of children for many parents in one statement (a window per parent), ordered by
- * organisasjonsnummer so that the cursor is stable, plus their counts in one more statement.
+ * Pages of children for many parents in one statement (a window per parent), ordered by a unique
+ * column so that the cursor is stable, plus their counts in one more statement.
  */
 export function pagedChildren<T extends object>(em: EntityManager, relation: ChildRelation<T>) {
   const knex = em.getKnex();
   const connection = em.getConnection();
+  const { column, direction } = relation.order;
 
   const pages = new DataLoader<ChildPageKey, ChildPage<T>, string>(
     async (keys) => {
@@ -44,21 +47,21 @@ export function pagedChildren<T extends object>(em: EntityManager, relation: Chi
         const ranked = knex
           .select(
             'x.*',
-            knex.raw(
-              'row_number() over (partition by x.parent order by x.organisasjonsnummer) as rn',
-            ),
+            knex.raw(`row_number() over (partition by x.parent order by x.?? ${direction}) as rn`, [
+              column,
+            ]),
           )
           .from(relation.source(variant).as('x'))
           .whereIn('x.parent', parents)
           .modify((q) => {
-            if (after) q.where('x.organisasjonsnummer', '>', after);
+            if (after !== null) q.where(`x.${column}`, direction === 'asc' ? '>' : '<', after);
           });
         const rows: Array<Record<string, unknown>> = await connection.execute(
           knex
             .select('*')
             .from(ranked.as('ranked'))
             .where('rn', '<=', first + 1)
-            .orderBy(['parent', 'organisasjonsnummer']),
+            .orderBy([{ column: 'parent' }, { column, order: direction }]),
         );
         const byParent = new Map<string, Array<Record<string, unknown>>>();
         for (const row of rows) {

@@ -1,0 +1,188 @@
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+import { listen, type Listener } from './listener.js';
+import { RowRing } from './ring.js';
+
+export interface TailOptions<Row extends { position: number }> {
+  /** Postgres URL: one dedicated connection LISTENs, a pool of at most 3 reads. */
+  databaseUrl: string;
+  /** Schema-qualified table name, e.g. 'meldingsboks.outbox'. Trusted (not user input). */
+  table: string;
+  /** NOTIFY channel. */
+  channel: string;
+  /** Turns a raw row (position arrives as a string from pg for bigint) into Row. */
+  map: (raw: Record<string, unknown>) => Row;
+  log: Logger;
+  /** Safety poll when no NOTIFY arrives (a missed notify, a dropped LISTEN connection). @default 1000 */
+  pollMs?: number;
+  /** How many of the newest rows are kept in memory, so live subscribers need no query. @default 10000 */
+  bufferSize?: number;
+  /** Rows fetched per query. @default 1000 */
+  batchSize?: number;
+}
+
+/**
+ * Follows an outbox table whose writers serialize appends (a transaction-level advisory lock) and
+ * NOTIFY on commit, so the visible rows always form a gap-free prefix in position order. One tail
+ * per process and table: a single fetch loop, woken by NOTIFY or a poll, reads what is new since
+ * `head` into a ring of the newest rows; readers take from the ring, or from the table while they
+ * are further behind than the ring reaches.
+ */
+export class OutboxTail<Row extends { position: number }> {
+  private readonly pool: pg.Pool;
+  private readonly pollMs: number;
+  private readonly batchSize: number;
+  private ring: RowRing<Row> | undefined;
+  private listener: Listener | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private newest = 0;
+  /** A wakeup arrived since the fetch loop last looked. */
+  private wanted = false;
+  private fetching: Promise<void> | undefined;
+  /** Readers waiting for the head to pass their position. */
+  private readonly waiters = new Set<() => void>();
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: TailOptions<Row>) {
+    this.pollMs = options.pollMs ?? 1000;
+    this.batchSize = positive('batchSize', options.batchSize ?? 1000);
+    positive('bufferSize', options.bufferSize ?? 10_000);
+    this.pool = new pg.Pool({ connectionString: options.databaseUrl, max: 3 });
+    // An idle client's connection dropping must not crash the process; the next query reconnects.
+    this.pool.on('error', (err) => options.log.warn({ err }, 'outbox pool connection lost'));
+  }
+
+  /** LISTENs, reads the current head (max position, 0 if empty). */
+  async start(): Promise<void> {
+    if (this.ring || this.closed) throw new Error('OutboxTail can start once');
+    const { log, channel, databaseUrl } = this.options;
+    try {
+      // LISTEN before reading the head: a row committed in between is then fetched, not missed.
+      this.listener = await listen({ databaseUrl, channel, log, onNotify: () => this.wake() });
+      const { rows } = await this.pool.query<{ head: string }>(
+        `select coalesce(max(position), 0)::text as head from ${this.options.table}`,
+      );
+      this.newest = Number(rows[0]?.head ?? 0);
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+    this.ring = new RowRing<Row>(this.options.bufferSize ?? 10_000, this.newest);
+    this.poll = setInterval(() => this.wake(), this.pollMs);
+  }
+
+  /** The highest position this tail has seen. */
+  get head(): number {
+    return this.newest;
+  }
+
+  /**
+   * Every row with position > after, in position order, in batches: first what is already in the
+   * table (from the ring when it reaches back far enough, else from the table), then live rows as
+   * they commit. No gap, no duplicate. Ends when `signal` aborts or the tail closes; a failed
+   * table read throws.
+   */
+  async *read(after: number, signal?: AbortSignal): AsyncGenerator<Row[], void, undefined> {
+    const ring = this.ring;
+    if (!ring) throw new Error('OutboxTail.read() before start()');
+    let cursor = after;
+    while (!this.closed && !signal?.aborted) {
+      const rows = ring.after(cursor, this.batchSize) ?? (await this.select(cursor));
+      if (rows === undefined || signal?.aborted) return; // closed or aborted during the query
+      if (rows.length === 0) {
+        // Nothing newer than the cursor yet; the check above and this wait are one synchronous step.
+        await this.advanced(signal);
+        continue;
+      }
+      cursor = rows[rows.length - 1]!.position;
+      yield rows;
+    }
+  }
+
+  /** Stops listening, ends every read, releases connections. Idempotent. */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutdown());
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.poll);
+    for (const wake of [...this.waiters]) wake();
+    await this.listener?.close();
+    await this.fetching;
+    await this.pool.end();
+  }
+
+  /** Asks the fetch loop to look for new rows; wakeups while it runs coalesce into one more pass. */
+  private wake(): void {
+    if (this.closed) return;
+    this.wanted = true;
+    this.fetching ??= this.fetchLoop();
+  }
+
+  private async fetchLoop(): Promise<void> {
+    try {
+      while (this.wanted && !this.closed) {
+        this.wanted = false;
+        await this.fetchNew();
+      }
+    } finally {
+      this.fetching = undefined;
+    }
+  }
+
+  /** Reads everything after the head into the ring, batch by batch, waking readers each time. */
+  private async fetchNew(): Promise<void> {
+    for (;;) {
+      let rows: Row[] | undefined;
+      try {
+        rows = await this.select(this.newest);
+      } catch (err) {
+        // The next wakeup (at the latest the poll) tries again.
+        this.options.log.warn({ err, table: this.options.table }, 'outbox fetch failed');
+        return;
+      }
+      if (!rows?.length) return;
+      this.ring!.push(rows);
+      this.newest = rows[rows.length - 1]!.position;
+      for (const wake of [...this.waiters]) wake();
+      if (rows.length < this.batchSize) return;
+    }
+  }
+
+  /** Rows after `after` from the table; `undefined` once the tail is closed. */
+  private async select(after: number): Promise<Row[] | undefined> {
+    if (this.closed) return undefined;
+    try {
+      const { rows } = await this.pool.query<Record<string, unknown>>(
+        `select * from ${this.options.table} where position > $1 order by position limit $2`,
+        [after, this.batchSize],
+      );
+      return rows.map((raw) => this.options.map(raw));
+    } catch (err) {
+      if (this.closed) return undefined;
+      throw err;
+    }
+  }
+
+  /** Resolves when the head moves, the tail closes or `signal` aborts. */
+  private advanced(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.waiters.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      this.waiters.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a positive integer`);
+  }
+  return value;
+}

@@ -1,0 +1,227 @@
+import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { requireScope } from '../../../platform/auth/authorize.js';
+import { Scope, type Caller } from '../../../platform/auth/caller.js';
+import { assertOrgnr } from '../../../platform/domain/orgnr.js';
+import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import type { Context } from '../context.js';
+import { checkTransition, MessageStatus } from '../domain/lifecycle.js';
+import { validateMessage } from '../domain/validateMessage.js';
+import { ApprovedSender } from '../entities/ApprovedSender.js';
+import { Message } from '../entities/Message.js';
+import { isActiveEnhet } from '../services/enhetsregisteret.js';
+import { inTransaction, insertMessage, recordStatus, type Actor } from '../services/store.js';
+import { SendMessageInput } from './inputs.js';
+
+/** Messages a year each sender sends free of charge; beyond it a regular agreement applies. */
+export const FREE_QUOTA = 10_000;
+const MAX_REFERENCES = 10_000;
+
+@ObjectType({ description: "A sender's use of DPV in one calendar year (Europe/Oslo)." })
+export class SenderUsage {
+  @Field(() => String) sender!: string;
+  @Field(() => Int) year!: number;
+  @Field(() => Int, { description: 'Messages sent (as the real sender).' }) messages!: number;
+  @Field(() => Int) freeQuota!: number;
+  @Field(() => Int, { description: 'Messages beyond the free quota.' }) beyondFreeQuota!: number;
+}
+
+export function actorOf(caller: Caller): Actor {
+  return { org: caller.org, who: caller.sub ?? `org:${caller.org ?? 'unknown'}` };
+}
+
+/** The caller's organisation when it acts with `scope`; FORBIDDEN otherwise. */
+export function actingOrg(caller: Caller, scope: Scope): string {
+  requireScope(caller, scope);
+  if (!caller.org) {
+    throw new ClientError(ErrorCode.FORBIDDEN, 'Your token names no organisation to act for.');
+  }
+  return caller.org;
+}
+
+@Resolver()
+export class SendResolver {
+  @Mutation(() => Message, {
+    description:
+      'Sends a message (scope dpv:send, as an approved sender). The same sendersReference again ' +
+      'returns the first message. RECIPIENT_NOT_FOUND when the recipient is not a registered enhet.',
+  })
+  async sendMessage(
+    @Arg('input', () => SendMessageInput) input: SendMessageInput,
+    @Ctx() ctx: Context,
+  ): Promise<Message> {
+    const org = actingOrg(ctx.caller, Scope.DPV_SEND);
+    const message = validateMessage(input, org, ctx.services.settings.maxAttachmentBytes);
+    const approved = await ctx.em.find(ApprovedSender, {
+      organisasjonsnummer: { $in: [org, message.senderOrgnr] },
+      revokedAt: null,
+    });
+    for (const who of new Set([org, message.senderOrgnr])) {
+      if (!approved.some((a) => a.organisasjonsnummer === who)) {
+        throw new ClientError(ErrorCode.FORBIDDEN, `${who} is not an approved DPV sender.`, {
+          sender: who,
+        });
+      }
+    }
+    const earlier = await this.sent(ctx, org, message.sendersReference);
+    if (earlier) return earlier;
+    if (
+      !(await isActiveEnhet(ctx.services.enhetsregisteret, message.recipientOrgnr, ctx.requestId))
+    ) {
+      throw new ClientError(
+        ErrorCode.RECIPIENT_NOT_FOUND,
+        `${message.recipientOrgnr} is not a registered enhet (or it is deleted).`,
+        { recipient: message.recipientOrgnr },
+      );
+    }
+    const stored = await inTransaction(ctx.em, (run) =>
+      insertMessage(run, message, actorOf(ctx.caller)),
+    );
+    const result = stored
+      ? await ctx.em.fork().findOne(Message, { id: stored.id })
+      : await this.sent(ctx, org, message.sendersReference);
+    if (!result) throw new Error('the message just stored is gone');
+    ctx.log.info({ messageId: result.id, published: stored?.published }, 'message sent');
+    return result;
+  }
+
+  private sent(ctx: Context, org: string, sendersReference: string): Promise<Message | null> {
+    return ctx.em.fork().findOne(Message, { technicalSenderOrgnr: org, sendersReference });
+  }
+
+  @Mutation(() => Message, {
+    description:
+      'The sender withdraws a message before it is published (INVALID_TRANSITION after).',
+  })
+  async purgeSentMessage(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Message> {
+    const org = actingOrg(ctx.caller, Scope.DPV_SEND);
+    await inTransaction(ctx.em, async (run) => {
+      const [row] = await run<{ status: MessageStatus; is_confirmation_needed: boolean }>(
+        `select status, is_confirmation_needed from message
+         where id = ?::uuid and ? in (technical_sender_orgnr, sender_orgnr) for update`,
+        [uuidOrNil(id), org],
+      );
+      if (!row) throw new ClientError(ErrorCode.NOT_FOUND, `You sent no message ${id}.`);
+      const to = MessageStatus.PURGED_BY_ALTINN;
+      const verdict = checkTransition(
+        { status: row.status, isConfirmationNeeded: row.is_confirmation_needed },
+        to,
+      );
+      if (verdict === 'apply') await recordStatus(run, [id], to, actorOf(ctx.caller));
+    });
+    return (await ctx.em.fork().findOne(Message, { id }))!;
+  }
+
+  @Query(() => [Message], {
+    description: `Your messages by your references (at most ${MAX_REFERENCES}), with their status; unknown references are left out.`,
+  })
+  async messagesByReference(
+    @Arg('sendersReferences', () => [String]) references: string[],
+    @Ctx() ctx: Context,
+  ): Promise<Message[]> {
+    const org = actingOrg(ctx.caller, Scope.DPV_SEND);
+    if (references.length > MAX_REFERENCES) {
+      throw new ClientError(ErrorCode.BAD_USER_INPUT, `At most ${MAX_REFERENCES} references.`, {
+        argument: 'sendersReferences',
+      });
+    }
+    if (references.length === 0) return [];
+    const found = await ctx.em.find(Message, {
+      technicalSenderOrgnr: org,
+      sendersReference: { $in: references },
+    });
+    const byRef = new Map(found.map((m) => [m.sendersReference, m]));
+    return references.flatMap((r) => byRef.get(r) ?? []);
+  }
+
+  @Query(() => SenderUsage, {
+    description:
+      `Messages a sender sent in a year, against the free quota of ${FREE_QUOTA}. Your own ` +
+      'organisation with dpv:send, any sender with dpv:admin.',
+  })
+  async senderUsage(
+    @Arg('year', () => Int) year: number,
+    @Arg('sender', () => String, { nullable: true }) sender: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<SenderUsage> {
+    const who = sender ?? actingOrg(ctx.caller, Scope.DPV_SEND);
+    assertOrgnr(who);
+    if (who !== ctx.caller.org || !ctx.caller.scopes.has(Scope.DPV_SEND)) {
+      requireScope(ctx.caller, Scope.DPV_ADMIN);
+    }
+    if (!Number.isInteger(year) || year < 2000 || year > 9999) {
+      throw new ClientError(ErrorCode.BAD_USER_INPUT, 'year must be a year.', { argument: 'year' });
+    }
+    const [row] = await ctx.em.getConnection().execute<Array<{ n: string }>>(
+      `select count(*) as n from message
+       where sender_orgnr = ? and created_at >= make_timestamptz(?, 1, 1, 0, 0, 0, 'Europe/Oslo')
+         and created_at < make_timestamptz(?, 1, 1, 0, 0, 0, 'Europe/Oslo')
+         and status <> 'PurgedByAltinn'`,
+      [who, year, year + 1],
+    );
+    const messages = Number(row?.n ?? 0);
+    return {
+      sender: who,
+      year,
+      messages,
+      freeQuota: FREE_QUOTA,
+      beyondFreeQuota: Math.max(0, messages - FREE_QUOTA),
+    };
+  }
+
+  @Mutation(() => ApprovedSender, {
+    description: 'Approves a public body as a DPV sender (scope dpv:admin).',
+  })
+  async approveSender(
+    @Arg('organisasjonsnummer', () => String) organisasjonsnummer: string,
+    @Arg('name', () => String) name: string,
+    @Ctx() ctx: Context,
+  ): Promise<ApprovedSender> {
+    requireScope(ctx.caller, Scope.DPV_ADMIN);
+    assertOrgnr(organisasjonsnummer);
+    if (name.trim() === '' || name.length > 256) {
+      throw new ClientError(ErrorCode.BAD_USER_INPUT, 'name must be 1 to 256 characters.', {
+        argument: 'name',
+      });
+    }
+    const actor = actorOf(ctx.caller).who;
+    await ctx.em.getConnection().execute(
+      `insert into approved_sender (organisasjonsnummer, name, approved_by) values (?, ?, ?)
+       on conflict (organisasjonsnummer) do update set name = excluded.name,
+         approved_at = now(), approved_by = excluded.approved_by, revoked_at = null, revoked_by = null`,
+      [organisasjonsnummer, name, actor],
+    );
+    return (await ctx.em.fork().findOne(ApprovedSender, { organisasjonsnummer }))!;
+  }
+
+  @Mutation(() => ApprovedSender, {
+    description: 'Withdraws an approval (scope dpv:admin); what was sent stays.',
+  })
+  async revokeSender(
+    @Arg('organisasjonsnummer', () => String) organisasjonsnummer: string,
+    @Ctx() ctx: Context,
+  ): Promise<ApprovedSender> {
+    requireScope(ctx.caller, Scope.DPV_ADMIN);
+    const rows = await ctx.em.getConnection().execute<Array<{ organisasjonsnummer: string }>>(
+      `update approved_sender set revoked_at = coalesce(revoked_at, now()),
+         revoked_by = coalesce(revoked_by, ?) where organisasjonsnummer = ? returning organisasjonsnummer`,
+      [actorOf(ctx.caller).who, organisasjonsnummer],
+    );
+    if (rows.length === 0) {
+      throw new ClientError(ErrorCode.NOT_FOUND, `${organisasjonsnummer} is not a DPV sender.`);
+    }
+    return (await ctx.em.fork().findOne(ApprovedSender, { organisasjonsnummer }))!;
+  }
+
+  @Query(() => [ApprovedSender], { description: 'The sender register (scope dpv:admin).' })
+  approvedSenders(@Ctx() ctx: Context): Promise<ApprovedSender[]> {
+    requireScope(ctx.caller, Scope.DPV_ADMIN);
+    return ctx.em.find(ApprovedSender, {}, { orderBy: { organisasjonsnummer: 'asc' } });
+  }
+}
+
+/** A string that is not a UUID matches nothing instead of failing the cast. */
+export function uuidOrNil(id: string): string {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
+    ? id
+    : '00000000-0000-0000-0000-000000000000';
+}

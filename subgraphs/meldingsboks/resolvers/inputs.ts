@@ -1,0 +1,96 @@
+import { Field, Float, InputType } from 'type-graphql';
+import { Language, DpvService } from '../domain/services.js';
+import { ExternalReferenceType } from '../entities/parts.js';
+
+@InputType({
+  description: 'An attachment: its content (base64), or only its metadata when stored elsewhere.',
+})
+export class AttachmentInput {
+  @Field(() => String) name!: string;
+  @Field(() => String, { description: 'MIME type, e.g. application/pdf.' }) contentType!: string;
+  @Field(() => String, { nullable: true, description: 'The content, base64.' })
+  contentBase64?: string | null;
+  @Field(() => Float, { nullable: true, description: 'Size in bytes (required without content).' })
+  size?: number | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'SHA-256, hex (required without content; checked against the content if both).',
+  })
+  sha256?: string | null;
+}
+
+@InputType()
+export class ExternalReferenceInput {
+  @Field(() => ExternalReferenceType) referenceType!: ExternalReferenceType;
+  @Field(() => String) referenceValue!: string;
+}
+
+@InputType()
+export class PropertyInput {
+  @Field(() => String, { description: 'At most 50 characters.' }) key!: string;
+  @Field(() => String, { description: 'At most 300 characters.' }) value!: string;
+}
+
+@InputType()
+export class ReplyOptionInput {
+  @Field(() => String, { description: 'An https URL.' }) linkUrl!: string;
+  @Field(() => String, { nullable: true }) linkText?: string | null;
+}
+
+@InputType({ description: 'A message to send (Altinn 3 correspondence, DPV).' })
+export class SendMessageInput {
+  @Field(() => String, { description: 'Organisasjonsnummer of the recipient enhet.' })
+  recipient!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The approved public body the message is really from, when the caller sends for it.',
+  })
+  onBehalfOf?: string | null;
+
+  @Field(() => DpvService) service!: DpvService;
+
+  @Field(() => String, {
+    description: 'Your reference (≤ 4096); sending the same one again returns the first message.',
+  })
+  sendersReference!: string;
+
+  @Field(() => String, { nullable: true, description: 'Display name of the sender (≤ 256).' })
+  messageSender?: string | null;
+
+  // Not a schema default: SDL defaults of enums would keep the enum's name, not its value.
+  @Field(() => Language, { nullable: true, description: 'Bokmål when not given.' })
+  language?: Language | null;
+
+  @Field(() => String, {
+    description: 'At most 255; name the enhet and the service, nothing sensitive.',
+  })
+  title!: string;
+
+  @Field(() => String, { nullable: true, description: 'At most 255.' }) summary?: string | null;
+
+  @Field(() => String, { description: 'Markdown, at most 10 000 characters.' }) body!: string;
+
+  @Field(() => [AttachmentInput], { defaultValue: [] }) attachments!: AttachmentInput[];
+
+  @Field(() => [ExternalReferenceInput], { defaultValue: [], description: 'At most 10.' })
+  externalReferences!: ExternalReferenceInput[];
+
+  @Field(() => [PropertyInput], { defaultValue: [], description: 'At most 10 keys.' })
+  propertyList!: PropertyInput[];
+
+  @Field(() => [ReplyOptionInput], { defaultValue: [], description: 'At most 10.' })
+  replyOptions!: ReplyOptionInput[];
+
+  @Field(() => Date, { nullable: true, description: 'Must be after the publish time.' })
+  dueDateTime?: Date | null;
+
+  @Field(() => Boolean, { defaultValue: false }) isConfirmationNeeded!: boolean;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Publish no earlier than this (the message is published at max(this, now)).',
+  })
+  requestedPublishTime?: Date | null;
+}

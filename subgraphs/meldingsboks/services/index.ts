@@ -1,0 +1,68 @@
+import { OutboxTail } from '../../../platform/events/tail.js';
+import { PeerClient } from '../../../platform/peer.js';
+import type { SubgraphRuntime, SubgraphServices } from '../../../platform/subgraph.js';
+import { settingsSchema, type Settings } from '../settings.js';
+import { Publisher } from './publisher.js';
+import { RoleChecker } from './roles.js';
+import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './store.js';
+
+/** One outbox row: a message published, or its status changed. */
+export interface OutboxEvent {
+  position: number;
+  kind: 'Published' | 'StatusChanged';
+  messageId: string;
+  recipientOrgnr: string;
+  serviceCode: string;
+  status: string;
+}
+
+export interface Services extends SubgraphServices {
+  settings: Settings;
+  enhetsregisteret: PeerClient;
+  roles: RoleChecker;
+  events: OutboxTail<OutboxEvent>;
+  publisher: Publisher;
+}
+
+/** The publisher, the outbox tail and the client of Enhetsregisteret: one of each per process. */
+export async function startServices(runtime: SubgraphRuntime): Promise<Services> {
+  const settings = settingsSchema.parse(runtime.settings);
+  const url = runtime.peers.enhetsregisteret;
+  if (!url)
+    throw new Error('meldingsboks needs the URL of enhetsregisteret (peers.enhetsregisteret)');
+  const enhetsregisteret = new PeerClient(
+    'enhetsregisteret',
+    url,
+    runtime.identity,
+    'meldingsboks',
+  );
+  const events = new OutboxTail<OutboxEvent>({
+    databaseUrl: runtime.databaseUrl,
+    table: OUTBOX_TABLE,
+    channel: OUTBOX_CHANNEL,
+    pollMs: settings.outboxPollMs,
+    log: runtime.log,
+    map: (raw) => ({
+      position: Number(raw.position),
+      kind: raw.kind as OutboxEvent['kind'],
+      messageId: String(raw.message_id),
+      recipientOrgnr: String(raw.recipient_orgnr),
+      serviceCode: String(raw.service_code),
+      status: String(raw.status),
+    }),
+  });
+  await events.start();
+  const publisher = new Publisher(runtime.orm, settings.publishIntervalMs, runtime.log);
+  publisher.start();
+  return {
+    settings,
+    enhetsregisteret,
+    roles: new RoleChecker(enhetsregisteret, settings.roleCacheMs),
+    events,
+    publisher,
+    close: async () => {
+      await publisher.stop();
+      await events.close();
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { MessageStatus } from '../domain/lifecycle.js';
+
+/** Runs one statement (knex `?` placeholders) inside the current transaction. */
+export type Run = <T = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
+
+/** The NOTIFY channel on which new outbox rows are announced. */
+export const OUTBOX_CHANNEL = 'meldingsboks_outbox';
+export const OUTBOX_TABLE = 'meldingsboks.outbox';
+
+/** Who changed something: the organisation acted for and the token subject (or the service). */
+export interface Actor {
+  org: string | null;
+  who: string;
+}
+
+export const PUBLISHER: Actor = { org: null, who: 'service:meldingsboks' };
+
+/** Runs `work` in one transaction: everything it writes commits together, or nothing does. */
+export function inTransaction<T>(em: EntityManager, work: (run: Run) => Promise<T>): Promise<T> {
+  return em.transactional(async (tx) => {
+    const connection = tx.getConnection();
+    const context = tx.getTransactionContext();
+    const run: Run = (sql, params = []) =>
+      connection.execute(sql, params as never[], 'all', context) as never;
+    return work(run);
+  });
+}
+
+/** Column changes that come with reaching a status. */
+const SET_FOR: Partial<Record<MessageStatus, string>> = {
+  [MessageStatus.PUBLISHED]: "published_at = now(), publish_seq = nextval('message_publish_seq'), ",
+  [MessageStatus.READ]: 'read_at = coalesce(read_at, now()), ',
+  [MessageStatus.CONFIRMED]: 'confirmed_at = now(), read_at = coalesce(read_at, now()), ',
+};
+
+/**
+ * Moves messages to `status` (Fetched only stamps `fetched_at`: it is history, not a status),
+ * appends the history rows and the outbox events, in the caller's transaction.
+ */
+export async function recordStatus(
+  run: Run,
+  ids: readonly string[],
+  status: MessageStatus,
+  actor: Actor,
+): Promise<void> {
+  if (ids.length === 0) return;
+  if (status === MessageStatus.FETCHED) {
+    await run('update message set fetched_at = coalesce(fetched_at, now()) where id in (?)', [ids]);
+  } else {
+    await run(
+      `update message set ${SET_FOR[status] ?? ''}status = ?, status_changed_at = now() where id in (?)`,
+      [status, ids],
+    );
+  }
+  await run(
+    `insert into message_status (message_id, status, actor_org, actor)
+     select id, ?, ?, ? from message where id in (?) order by id`,
+    [status, actor.org, actor.who, ids],
+  );
+  await appendEvents(run, ids, status);
+}
+
+/**
+ * Outbox rows for the messages, announced on commit. The transaction-scoped advisory lock makes
+ * appends take positions in commit order, so readers that follow positions never skip a row
+ * that commits late. Call it last in a transaction: the lock is held until commit.
+ */
+async function appendEvents(run: Run, ids: readonly string[], status: MessageStatus) {
+  await run("select pg_advisory_xact_lock(hashtext('meldingsboks.outbox'))");
+  await run(
+    `insert into outbox (kind, message_id, recipient_orgnr, service_code, status)
+     select ?, id, recipient_orgnr, service_code, ? from message where id in (?) order by publish_seq, id`,
+    [status === MessageStatus.PUBLISHED ? 'Published' : 'StatusChanged', status, ids],
+  );
+  await run('select pg_notify(?, ?)', [OUTBOX_CHANNEL, '']);
+}
+
+/** A new message as stored (before its statuses). */
+export interface NewMessage {
+  id?: string;
+  recipientOrgnr: string;
+  senderOrgnr: string;
+  technicalSenderOrgnr: string;
+  sendersReference: string;
+  messageSender: string | null;
+  serviceCode: string;
+  confidential: boolean;
+  language: string;
+  title: string;
+  summary: string | null;
+  body: string;
+  externalReferences: unknown[];
+  propertyList: unknown[];
+  replyOptions: unknown[];
+  dueDateTime: Date | null;
+  isConfirmationNeeded: boolean;
+  requestedPublishTime: Date | null;
+  attachments: Array<{
+    name: string;
+    contentType: string;
+    size: number;
+    sha256: string;
+    content: Buffer | null;
+  }>;
+}
+
+/**
+ * Stores a message with its attachments and its first statuses, and publishes it at once unless
+ * it asks for a later time. Returns the new id, or null when the sender already sent this
+ * reference (the unique key decides, so concurrent retries cannot both insert).
+ */
+export async function insertMessage(
+  run: Run,
+  m: NewMessage,
+  actor: Actor,
+): Promise<{ id: string; published: boolean } | null> {
+  const inserted = await run<{ id: string; due: boolean }>(
+    `insert into message (id, recipient_orgnr, sender_orgnr, technical_sender_orgnr,
+       senders_reference, message_sender, service_code, confidential, language, title, summary,
+       body, external_references, property_list, reply_options, due_date_time,
+       is_confirmation_needed, requested_publish_time, publish_at, status, status_changed_at)
+     values (coalesce(?::uuid, gen_random_uuid()), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb,
+       ?::jsonb, ?::jsonb, ?, ?, ?, greatest(coalesce(?::timestamptz, now()), now()), ?, now())
+     on conflict (technical_sender_orgnr, senders_reference) do nothing
+     returning id, publish_at <= now() as due`,
+    [
+      m.id ?? null,
+      m.recipientOrgnr,
+      m.senderOrgnr,
+      m.technicalSenderOrgnr,
+      m.sendersReference,
+      m.messageSender,
+      m.serviceCode,
+      m.confidential,
+      m.language,
+      m.title,
+      m.summary,
+      m.body,
+      JSON.stringify(m.externalReferences),
+      JSON.stringify(m.propertyList),
+      JSON.stringify(m.replyOptions),
+      m.dueDateTime,
+      m.isConfirmationNeeded,
+      m.requestedPublishTime,
+      m.requestedPublishTime,
+      MessageStatus.INITIALIZED,
+    ],
+  );
+  const row = inserted[0];
+  if (!row) return null;
+  for (const [position, a] of m.attachments.entries()) {
+    await run(
+      `insert into attachment (message_id, position, name, content_type, size, sha256, content)
+       values (?, ?, ?, ?, ?, ?, ?)`,
+      [row.id, position, a.name, a.contentType, a.size, a.sha256, a.content],
+    );
+  }
+  await run(
+    `insert into message_status (message_id, status, actor_org, actor) values (?, ?, ?, ?)`,
+    [row.id, MessageStatus.INITIALIZED, actor.org, actor.who],
+  );
+  await recordStatus(run, [row.id], MessageStatus.READY_FOR_PUBLISH, actor);
+  if (row.due) await recordStatus(run, [row.id], MessageStatus.PUBLISHED, PUBLISHER);
+  return { id: row.id, published: row.due };
+}

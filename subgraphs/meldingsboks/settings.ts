@@ -1,0 +1,15 @@
+import { z } from 'zod';
+
+/** Meldingsboks's own settings (from the runner's environment, or a test). */
+export const settingsSchema = z.object({
+  /** Largest attachment content stored in Postgres; larger ones are refused. */
+  maxAttachmentBytes: z.number().int().positive().default(1_048_576),
+  /** How often the publisher looks for messages whose requestedPublishTime has come. */
+  publishIntervalMs: z.number().int().positive().default(1_000),
+  /** How long Enhetsregisteret's answer on a firm's REGN/REVI role is trusted (at most 60 s). */
+  roleCacheMs: z.number().int().min(0).max(60_000).default(60_000),
+  /** Safety poll of the outbox when no NOTIFY arrives. */
+  outboxPollMs: z.number().int().positive().default(1_000),
+});
+
+export type Settings = z.output<typeof settingsSchema>;
