@@ -1,0 +1,233 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { codes } from '../../harness/graphql.js';
+import { settingsSchema } from '../../../subgraphs/meldingsboks/settings.js';
+import {
+  act,
+  gql,
+  inbox,
+  ORG,
+  owner,
+  reader,
+  send,
+  sender,
+  useMeldingsboks,
+  type Claims,
+} from './helpers.js';
+
+const fixture = useMeldingsboks();
+let ordinary: { id: string };
+let confidential: { id: string };
+let health: { id: string };
+
+const MESSAGE = `query ($id: ID!) { message(id: $id) { id body attachments { contentBase64 } } }`;
+const readMessage = (id: string, claims?: Claims) => gql(fixture, MESSAGE, { id }, claims);
+
+const grant = (from: string, to: string, scope: string, claims: Claims = owner(from)) =>
+  gql(
+    fixture,
+    `mutation { grantInboxAccess(owner: "${from}", grantee: "${to}", scope: ${scope}) { id kind services viaRole } }`,
+    {},
+    claims,
+  );
+const revoke = (from: string, to: string, kind = 'null') =>
+  gql(
+    fixture,
+    `mutation { revokeInboxAccess(owner: "${from}", grantee: "${to}", kind: ${kind}) { id revokedAt } }`,
+    {},
+    owner(from),
+  );
+
+/** The ids `claims` sees in the bakery's inbox, or the error codes it gets. */
+async function seen(claims: Claims | undefined): Promise<string[] | unknown[]> {
+  const r = await inbox(fixture, ORG.bakeri, claims, 'first: 100');
+  if (r.errors) return codes(r);
+  return r.data._entities[0].inbox.nodes.map((m: { id: string }) => m.id);
+}
+
+beforeAll(async () => {
+  const content = Buffer.from('vedlegg').toString('base64');
+  const attachments = [{ name: 'a.txt', contentType: 'text/plain', contentBase64: content }];
+  ordinary = await send(fixture, { attachments });
+  confidential = await send(fixture, { service: 'TAUSHETSBELAGT', attachments });
+  health = await send(fixture, { service: 'HELSE_SOSIAL_OMSORG' });
+});
+
+describe('the access matrix (inbox, message, attachment content, status changes)', () => {
+  it('own organisation with dpv:read: all ordinary post, no confidential post', async () => {
+    const ids = await seen(reader(ORG.bakeri));
+    expect(ids).toContain(ordinary.id);
+    expect(ids).toContain(health.id);
+    expect(ids).not.toContain(confidential.id);
+    expect((await readMessage(ordinary.id, reader(ORG.bakeri))).data.message.attachments).toEqual([
+      { contentBase64: Buffer.from('vedlegg').toString('base64') },
+    ]);
+    expect((await readMessage(confidential.id, reader(ORG.bakeri))).data.message).toBeNull();
+    expect(
+      codes(await act(fixture, 'markMessageAsRead', confidential.id, reader(ORG.bakeri))),
+    ).toEqual(['NOT_FOUND']);
+  });
+
+  it('own organisation without dpv:read, anonymous, and another organisation: nothing', async () => {
+    for (const claims of [
+      { org: ORG.bakeri, scope: 'dpv:send' },
+      undefined,
+      reader(ORG.seilforening),
+    ]) {
+      expect(await seen(claims)).toEqual(['FORBIDDEN']);
+      const r = await readMessage(ordinary.id, claims);
+      // Anonymous callers are told what they lack; others learn nothing of the message.
+      if (claims) expect(r.data.message).toBeNull();
+      else expect(codes(r)).toEqual(['FORBIDDEN']);
+      const change = await act(fixture, 'markMessageAsRead', ordinary.id, claims ?? {});
+      expect(codes(change)).toEqual([claims?.scope === 'dpv:read' ? 'NOT_FOUND' : 'FORBIDDEN']);
+    }
+  });
+
+  it('the firm with an ALL_DPV grant (the seed: NORDLYS REGNSKAP, REGN) reads ordinary post, not confidential', async () => {
+    const ids = await seen(reader(ORG.regnskap));
+    expect(ids).toContain(ordinary.id);
+    expect(ids).not.toContain(confidential.id);
+    expect((await readMessage(ordinary.id, reader(ORG.regnskap))).data.message.id).toBe(
+      ordinary.id,
+    );
+    expect((await readMessage(confidential.id, reader(ORG.regnskap))).data.message).toBeNull();
+  });
+
+  it('a firm without a grant: FORBIDDEN, even holding REGN', async () => {
+    // NORDLYS REGNSKAP is REGN for the carpenter too, but the carpenter granted nothing.
+    const r = await inbox(fixture, ORG.snekker, reader(ORG.regnskap));
+    expect(codes(r)).toEqual(['FORBIDDEN']);
+  });
+
+  it('a SERVICES grant opens only those services', async () => {
+    const g = await grant(
+      ORG.bakeri,
+      ORG.seilforening,
+      '{ kind: SERVICES, services: [HELSE_SOSIAL_OMSORG] }',
+    );
+    expect(g.data.grantInboxAccess).toMatchObject({
+      kind: 'SERVICES',
+      services: ['HELSE_SOSIAL_OMSORG'],
+      viaRole: null,
+    });
+    expect(await seen(reader(ORG.seilforening))).toEqual([health.id]);
+    expect((await readMessage(ordinary.id, reader(ORG.seilforening))).data.message).toBeNull();
+    await revoke(ORG.bakeri, ORG.seilforening);
+    expect(await seen(reader(ORG.seilforening))).toEqual(['FORBIDDEN']);
+  });
+
+  it('confidential post: hidden from the enhet itself until it grants CONFIDENTIAL, then visible to exactly the grantee', async () => {
+    expect((await grant(ORG.bakeri, ORG.bakeri, '{ kind: CONFIDENTIAL }')).errors).toBeUndefined();
+    expect(await seen(reader(ORG.bakeri))).toContain(confidential.id);
+    expect(
+      (await readMessage(confidential.id, reader(ORG.bakeri))).data.message.attachments[0]
+        .contentBase64,
+    ).toBeTruthy();
+    expect(await seen(reader(ORG.regnskap))).not.toContain(confidential.id);
+    await grant(ORG.bakeri, ORG.regnskap, '{ kind: CONFIDENTIAL }');
+    expect(await seen(reader(ORG.regnskap))).toContain(confidential.id);
+    await revoke(ORG.bakeri, ORG.regnskap, 'CONFIDENTIAL');
+    await revoke(ORG.bakeri, ORG.bakeri, 'CONFIDENTIAL');
+    expect(await seen(reader(ORG.bakeri))).not.toContain(confidential.id);
+    expect(await seen(reader(ORG.regnskap))).not.toContain(confidential.id);
+    // The ALL_DPV grant was not touched by revoking CONFIDENTIAL.
+    expect(await seen(reader(ORG.regnskap))).toContain(ordinary.id);
+  });
+
+  it("a firm's grant lapses as soon as its REGN role ends in Enhetsregisteret, and holds again if it resumes", async () => {
+    const endRole = (ended: boolean) =>
+      fixture.db.query(
+        `update enhetsregisteret.rolle set fratraadt = $3
+         where organisasjonsnummer = $1 and enhet_organisasjonsnummer = $2 and type_kode = 'REGN'`,
+        [ORG.bakeri, ORG.regnskap, ended],
+      );
+    await endRole(true);
+    try {
+      expect(await seen(reader(ORG.regnskap))).toEqual(['FORBIDDEN']);
+      expect((await readMessage(ordinary.id, reader(ORG.regnskap))).data.message).toBeNull();
+      const clients = await gql(
+        fixture,
+        `{ _entities(representations: [{ __typename: "Enhet", organisasjonsnummer: "${ORG.regnskap}" }]) { ... on Enhet { clients { enhet { organisasjonsnummer } } } } }`,
+        {},
+        reader(ORG.regnskap),
+      );
+      expect(clients.data._entities[0].clients).toEqual([]);
+    } finally {
+      await endRole(false);
+    }
+    expect(await seen(reader(ORG.regnskap))).toContain(ordinary.id);
+  });
+
+  it('the sender reads what it sent (dpv:send), another sender does not', async () => {
+    expect((await readMessage(confidential.id, sender())).data.message.id).toBe(confidential.id);
+    expect((await readMessage(ordinary.id, sender(ORG.oslo))).data.message).toBeNull();
+  });
+});
+
+describe('grants and clients', () => {
+  const GRANTS = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Enhet { inboxGrants { grantee: granteeOrgnr kind } } } }`;
+  const CLIENTS = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Enhet { clients { enhet { organisasjonsnummer } grants { kind } unreadCount } } } }`;
+  const rep = (organisasjonsnummer: string) => ({
+    r: [{ __typename: 'Enhet', organisasjonsnummer }],
+  });
+
+  it('only the owner grants and revokes, with dpv:grant', async () => {
+    expect(
+      codes(await grant(ORG.bakeri, ORG.seilforening, '{ kind: ALL_DPV }', reader(ORG.bakeri))),
+    ).toEqual(['FORBIDDEN']);
+    expect(
+      codes(await grant(ORG.bakeri, ORG.seilforening, '{ kind: ALL_DPV }', owner(ORG.regnskap))),
+    ).toEqual(['FORBIDDEN']);
+    expect(codes(await grant(ORG.bakeri, '310000000', '{ kind: ALL_DPV }'))).toEqual(['NOT_FOUND']);
+    expect(codes(await grant(ORG.bakeri, ORG.bakeri, '{ kind: ALL_DPV }'))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    expect(
+      codes(
+        await grant(ORG.bakeri, ORG.seilforening, '{ kind: SERVICES, services: [TAUSHETSBELAGT] }'),
+      ),
+    ).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await grant(ORG.bakeri, ORG.seilforening, '{ kind: SERVICES }'))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    const rows = await fixture.db.query(
+      `select count(*)::int as n from meldingsboks.inbox_grant where grantee_orgnr = $1 and revoked_at is null`,
+      [ORG.seilforening],
+    );
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('inboxGrants are visible to the owner only', async () => {
+    const mine = await gql(fixture, GRANTS, rep(ORG.bakeri), reader(ORG.bakeri));
+    expect(mine.data._entities[0].inboxGrants).toContainEqual({
+      grantee: ORG.regnskap,
+      kind: 'ALL_DPV',
+    });
+    expect(codes(await gql(fixture, GRANTS, rep(ORG.bakeri), reader(ORG.regnskap)))).toEqual([
+      'FORBIDDEN',
+    ]);
+    expect(codes(await gql(fixture, GRANTS, rep(ORG.bakeri)))).toEqual(['FORBIDDEN']);
+  });
+
+  it("clients: the firm's clients with unread counts of what the grant lets it see; only the firm sees them", async () => {
+    const r = await gql(fixture, CLIENTS, rep(ORG.regnskap), reader(ORG.regnskap));
+    expect(r.errors).toBeUndefined();
+    const [bakeri] = r.data._entities[0].clients;
+    expect(bakeri.enhet.organisasjonsnummer).toBe(ORG.bakeri);
+    const own = await inbox(fixture, ORG.bakeri, reader(ORG.regnskap), 'first: 1');
+    expect(bakeri.unreadCount).toBe(own.data._entities[0].inbox.unreadCount);
+    await send(fixture);
+    const after = await gql(fixture, CLIENTS, rep(ORG.regnskap), reader(ORG.regnskap));
+    expect(after.data._entities[0].clients[0].unreadCount).toBe(bakeri.unreadCount + 1);
+    expect(codes(await gql(fixture, CLIENTS, rep(ORG.regnskap), reader(ORG.bakeri)))).toEqual([
+      'FORBIDDEN',
+    ]);
+  });
+});
+
+describe('settings', () => {
+  it('never trusts a role answer for more than 60 s', () => {
+    expect(settingsSchema.parse({}).roleCacheMs).toBe(60_000);
+    expect(() => settingsSchema.parse({ roleCacheMs: 60_001 })).toThrow();
+  });
+});
