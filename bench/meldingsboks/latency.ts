@@ -108,7 +108,7 @@ export async function publishLatency(o: LatencyOptions): Promise<Figures> {
     const pending: Array<Promise<unknown>> = [];
     let failed = 0;
     const began = performance.now();
-    for (let sent = 0; sent < total; ) {
+    for (let sent = 0; sent < total;) {
       const due = Math.min(total, Math.floor(((performance.now() - began) * o.rate) / 1000) + 1);
       for (; sent < due; sent++) pending.push(publish(sent).catch(() => failed++));
       await new Promise((r) => setTimeout(r, 1));

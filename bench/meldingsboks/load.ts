@@ -74,7 +74,8 @@ export async function bulkLoad(url: string, o: LoadOptions): Promise<LoadReport>
        where i.schemaname = 'meldingsboks' and i.tablename = 'message'
          and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`,
     );
-    for (const i of indexes) await client.query(`drop index ${client.escapeIdentifier(i.indexname)}`);
+    for (const i of indexes)
+      await client.query(`drop index ${client.escapeIdentifier(i.indexname)}`);
     // Autovacuum would race the load for the same rows; VACUUM below does its work once.
     await client.query('alter table message set (autovacuum_enabled = false)');
     await client.query('select setseed(0.42)');

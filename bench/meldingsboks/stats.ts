@@ -21,7 +21,8 @@ export function figures(
   note?: string,
 ): Figures {
   const sorted = [...times].sort((a, b) => a - b);
-  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+  const q = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
   return {
     name,
     n: sorted.length,
@@ -88,17 +89,14 @@ export async function closedLoop<P>(
 
 const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '-').padStart(8);
 
-/** The final table: one row per workload. */
-export function printTable(rows: Figures[]): void {
-  console.log(
-    `  ${'workload'.padEnd(40)} ${'n'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ` +
-      `${'mean ms'.padStart(8)} ${'max ms'.padStart(8)} ${'ops/s'.padStart(8)}  notes`,
+export const HEADER =
+  `  ${'workload'.padEnd(40)} ${'n'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ` +
+  `${'mean ms'.padStart(8)} ${'max ms'.padStart(8)} ${'ops/s'.padStart(8)}  notes`;
+
+export function formatRow(r: Figures): string {
+  const notes = [r.errors ? `${r.errors} errors` : '', r.note ?? ''].filter(Boolean).join('; ');
+  return (
+    `  ${r.name.padEnd(40)} ${String(r.n).padStart(7)} ${ms(r.p50)} ${ms(r.p99)} ${ms(r.mean)} ` +
+    `${ms(r.max)} ${r.rate.toFixed(0).padStart(8)}  ${notes}`
   );
-  for (const r of rows) {
-    const notes = [r.errors ? `${r.errors} errors` : '', r.note ?? ''].filter(Boolean).join('; ');
-    console.log(
-      `  ${r.name.padEnd(40)} ${String(r.n).padStart(7)} ${ms(r.p50)} ${ms(r.p99)} ${ms(r.mean)} ` +
-        `${ms(r.max)} ${r.rate.toFixed(0).padStart(8)}  ${notes}`,
-    );
-  }
 }

@@ -1,4 +1,4 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/postgresql';
+import { BigIntType, Entity, PrimaryKey, Property } from '@mikro-orm/postgresql';
 import { Field, Float, ID, ObjectType } from 'type-graphql';
 
 @Entity({ tableName: 'attachment' })
@@ -22,12 +22,12 @@ export class Attachment {
   @Field(() => String)
   contentType!: string;
 
-  @Property({ type: 'bigint' })
-  size!: string;
+  @Property({ type: new BigIntType('number') })
+  size!: number;
 
   @Field(() => Float, { description: 'Size in bytes (beyond 32-bit Int).' })
   get sizeBytes(): number {
-    return Number(this.size);
+    return this.size;
   }
 
   @Property({ type: 'character(64)' })

@@ -1,4 +1,4 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/postgresql';
+import { BigIntType, Entity, PrimaryKey, Property } from '@mikro-orm/postgresql';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { MessageStatus } from '../domain/lifecycle.js';
 import { DpvService, Language } from '../domain/services.js';
@@ -115,7 +115,7 @@ export class Message {
   publishedAt?: Date | null;
 
   /** Order of publishing; the inbox cursor. */
-  @Property({ type: 'bigint', nullable: true })
+  @Property({ type: new BigIntType('string'), nullable: true })
   publishSeq?: string | null;
 
   @Property({ type: 'timestamptz', nullable: true })

@@ -1,4 +1,4 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/postgresql';
+import { BigIntType, Entity, PrimaryKey, Property } from '@mikro-orm/postgresql';
 import { Field, ObjectType } from 'type-graphql';
 import { MessageStatus } from '../domain/lifecycle.js';
 
@@ -6,7 +6,7 @@ import { MessageStatus } from '../domain/lifecycle.js';
 @Entity({ tableName: 'message_status' })
 @ObjectType({ description: 'A status the message reached, who brought it there and when.' })
 export class StatusChange {
-  @PrimaryKey({ type: 'bigint' })
+  @PrimaryKey({ type: new BigIntType('string') })
   id!: string;
 
   @Property({ type: 'uuid' })

@@ -109,7 +109,7 @@ export class EnhetInboxResolver {
     return new InboxConnection(
       {
         nodes: page.rows,
-        cursors: page.rows.map((m) => encodeCursor([String(m.publishSeq)])),
+        cursors: page.rows.map((m) => encodeCursor([m.publishSeq!])),
         hasNextPage: page.hasNextPage,
         count: () => totalCounts.load({ parent, variant }),
       },

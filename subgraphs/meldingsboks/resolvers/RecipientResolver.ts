@@ -14,7 +14,10 @@ import { actorOf, uuidOrNil } from './SendResolver.js';
  */
 @Resolver()
 export class RecipientResolver {
-  @Mutation(() => Message, { description: 'Marks a message read (a no-op when it already is).' })
+  @Mutation(() => Message, {
+    description:
+      'Marks a message read (a no-op when it already is, INVALID_TRANSITION once archived).',
+  })
   markMessageAsRead(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Message> {
     return change(ctx, id, MessageStatus.READ);
   }

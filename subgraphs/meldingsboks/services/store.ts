@@ -40,13 +40,20 @@ const SET_FOR: Partial<Record<MessageStatus, string>> = {
  */
 export async function recordStatus(
   run: Run,
-  ids: readonly string[],
+  messageIds: readonly string[],
   status: MessageStatus,
   actor: Actor,
 ): Promise<void> {
+  let ids = messageIds;
   if (ids.length === 0) return;
   if (status === MessageStatus.FETCHED) {
-    await run('update message set fetched_at = coalesce(fetched_at, now()) where id in (?)', [ids]);
+    // Only the first opening counts; the row lock orders openings at the same moment.
+    const stamped = await run<{ id: string }>(
+      'update message set fetched_at = now() where id in (?) and fetched_at is null returning id',
+      [ids],
+    );
+    ids = stamped.map((r) => r.id);
+    if (ids.length === 0) return;
   } else {
     await run(
       `update message set ${SET_FOR[status] ?? ''}status = ?, status_changed_at = now() where id in (?)`,

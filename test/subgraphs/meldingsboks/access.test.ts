@@ -194,7 +194,7 @@ describe('grants and clients', () => {
       `select count(*)::int as n from meldingsboks.inbox_grant where grantee_orgnr = $1 and revoked_at is null`,
       [ORG.seilforening],
     );
-    expect(rows[0].n).toBe(0);
+    expect(rows).toEqual([{ n: 0 }]);
   });
 
   it('inboxGrants are visible to the owner only', async () => {
