@@ -23,7 +23,10 @@ export interface OperationLimits {
   maxAliases: number;
   /** Fields selected at the root. */
   maxRootFields: number;
-  /** Estimated cost: every field counts 1, times the page sizes of the lists around it. */
+  /**
+   * Estimated cost: every field counts 1, times the page sizes of the lists around it. A field
+   * with a page argument that returns an object (a connection) counts as a list of that size.
+   */
   maxCost: number;
   /** Length of the document in bytes. */
   maxDocumentBytes: number;
@@ -56,35 +59,53 @@ export function measureOperation(
     if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   }
   const m: OperationMeasure = { depth: 0, aliases: 0, rootFields: 0, cost: 0 };
-  const pageSize = (args: readonly { name: { value: string }; value: ValueNode }[] = []) => {
-    for (const a of args) {
-      if (!PAGE_ARGUMENTS.has(a.name.value)) continue;
-      const v =
-        a.value.kind === Kind.INT
-          ? Number(a.value.value)
-          : a.value.kind === Kind.VARIABLE
-            ? variables[a.value.name.value]
-            : undefined;
-      if (typeof v === 'number' && Number.isFinite(v)) return Math.max(0, v);
-    }
-    return DEFAULT_LIST_SIZE;
+  type Args = readonly { name: { value: string }; value: ValueNode }[];
+  const pageArgument = (args: Args = []) => args.find((a) => PAGE_ARGUMENTS.has(a.name.value));
+  const pageSize = (args: Args = []) => {
+    const a = pageArgument(args);
+    const v =
+      a?.value.kind === Kind.INT
+        ? Number(a.value.value)
+        : a?.value.kind === Kind.VARIABLE
+          ? variables[a.value.name.value]
+          : undefined;
+    return typeof v === 'number' && Number.isFinite(v) ? Math.max(0, v) : DEFAULT_LIST_SIZE;
   };
+  /**
+   * `paged`: the selection is a page (a Relay connection) whose size the parent's `first`
+   * already counted, so its lists (edges, nodes) are not counted again.
+   */
   const walk = (
     set: SelectionSetNode,
     type: string | null,
     depth: number,
     multiplier: number,
     root: boolean,
+    paged = false,
   ) => {
     for (const sel of set.selections) {
       if (sel.kind === Kind.FRAGMENT_SPREAD) {
         const fragment = fragments.get(sel.name.value);
         if (fragment)
-          walk(fragment.selectionSet, fragment.typeCondition.name.value, depth, multiplier, root);
+          walk(
+            fragment.selectionSet,
+            fragment.typeCondition.name.value,
+            depth,
+            multiplier,
+            root,
+            paged,
+          );
         continue;
       }
       if (sel.kind === Kind.INLINE_FRAGMENT) {
-        walk(sel.selectionSet, sel.typeCondition?.name.value ?? type, depth, multiplier, root);
+        walk(
+          sel.selectionSet,
+          sel.typeCondition?.name.value ?? type,
+          depth,
+          multiplier,
+          root,
+          paged,
+        );
         continue;
       }
       if (root) m.rootFields++;
@@ -94,8 +115,13 @@ export function measureOperation(
       m.cost += multiplier;
       if (sel.selectionSet) {
         const field = type ? isList(type, sel.name.value) : { list: false, type: null };
-        const next = field.list ? multiplier * pageSize(sel.arguments) : multiplier;
-        walk(sel.selectionSet, field.type, depth + 1, next, false);
+        const connection = !field.list && pageArgument(sel.arguments) !== undefined;
+        const counted = field.list && paged && pageArgument(sel.arguments) === undefined;
+        const next =
+          (field.list && !counted) || connection
+            ? multiplier * pageSize(sel.arguments)
+            : multiplier;
+        walk(sel.selectionSet, field.type, depth + 1, next, false, connection);
       }
     }
   };

@@ -42,8 +42,13 @@ describe('data layer on PostgreSQL', () => {
       'enhetsregisteret.rolle',
       'enhetsregisteret.underenhet',
       'enhetsregisteret.varslingsadresse',
+      'meldingsboks.approved_sender',
+      'meldingsboks.attachment',
+      'meldingsboks.inbox_grant',
       'meldingsboks.message',
+      'meldingsboks.message_status',
       'meldingsboks.mikro_orm_migrations',
+      'meldingsboks.outbox',
       'varsling.mikro_orm_migrations',
       'varsling.notification_policy',
     ]);
@@ -81,9 +86,14 @@ describe('data layer on PostgreSQL', () => {
     ).rejects.toThrow(/foreign key/);
     await expect(
       db.query(
-        `insert into meldingsboks.message (title, recipient_orgnr, sender_orgnr, service_code) values ('t', '310012343', '974761076', 'x')`,
+        `insert into meldingsboks.approved_sender (organisasjonsnummer, name, approved_by) values ('12345678x', 'X', 'test')`,
       ),
     ).rejects.toThrow(/check constraint/);
+    await expect(
+      db.query(
+        `insert into meldingsboks.message_status (message_id, status, actor) values (gen_random_uuid(), 'Read', 'test')`,
+      ),
+    ).rejects.toThrow(/foreign key/);
   });
 
   it('allows one policy per scope, the default scope included', async () => {

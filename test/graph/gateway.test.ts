@@ -24,11 +24,14 @@ const CROSSING = `query Inbox($orgnr: String!) {
     navn
     organisasjonsform { kode beskrivelse }
     inbox(first: 10) {
-      title
-      createdAt
-      sender { organisasjonsnummer navn }
-      recipient { navn }
-      notificationPolicy { name channel }
+      totalCount
+      unreadCount
+      nodes {
+        title
+        sender { organisasjonsnummer navn }
+        recipient { navn }
+        notificationPolicy { name channel }
+      }
     }
   }
 }`;
@@ -40,22 +43,27 @@ describe('the whole graph through the gateway', () => {
     expect(r.data?.enhet).toEqual({
       navn: 'FJELLTOPP BAKERI AS',
       organisasjonsform: { kode: 'AS', beskrivelse: 'Aksjeselskap' },
-      inbox: [
-        {
-          title: 'FJELLTOPP BAKERI AS (310012343): melding om næringsutvikling',
-          createdAt: '2026-11-10T10:00:00.000Z',
-          sender: { organisasjonsnummer: '958935420', navn: 'OSLO KOMMUNE' },
-          recipient: { navn: 'FJELLTOPP BAKERI AS' },
-          notificationPolicy: { name: 'Oslo kommune, næringsutvikling: e-post', channel: 'EMAIL' },
-        },
-        {
-          title: 'FJELLTOPP BAKERI AS (310012343): melding om skatter og avgifter',
-          createdAt: '2026-11-02T09:15:00.000Z',
-          sender: { organisasjonsnummer: '974761076', navn: 'SKATTEETATEN' },
-          recipient: { navn: 'FJELLTOPP BAKERI AS' },
-          notificationPolicy: { name: 'Skatter og avgifter: SMS', channel: 'SMS_PREFERRED' },
-        },
-      ],
+      inbox: {
+        totalCount: 2,
+        unreadCount: 2,
+        nodes: [
+          {
+            title: 'FJELLTOPP BAKERI AS (310012343): melding om næringsutvikling',
+            sender: { organisasjonsnummer: '958935420', navn: 'OSLO KOMMUNE' },
+            recipient: { navn: 'FJELLTOPP BAKERI AS' },
+            notificationPolicy: {
+              name: 'Oslo kommune, næringsutvikling: e-post',
+              channel: 'EMAIL',
+            },
+          },
+          {
+            title: 'FJELLTOPP BAKERI AS (310012343): melding om skatter og avgifter',
+            sender: { organisasjonsnummer: '974761076', navn: 'SKATTEETATEN' },
+            recipient: { navn: 'FJELLTOPP BAKERI AS' },
+            notificationPolicy: { name: 'Skatter og avgifter: SMS', channel: 'SMS_PREFERRED' },
+          },
+        ],
+      },
     });
   });
 
@@ -110,7 +118,7 @@ describe('the whole graph through the gateway', () => {
     }
     const again = await post(graph.gateway.url, CROSSING, { orgnr: '310012343' }, bakeri);
     expect(again.errors).toBeUndefined();
-    expect(again.data?.enhet.inbox).toHaveLength(2);
+    expect(again.data?.enhet.inbox.nodes).toHaveLength(2);
     expect((await fetch(new URL('/ready', graph.gateway.url))).status).toBe(200);
   });
 });

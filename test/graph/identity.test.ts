@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 const PUBLIC = `{ enhet(organisasjonsnummer: "310012343") { navn } }`;
-const PRIVATE = `{ enhet(organisasjonsnummer: "310012343") { navn inbox { title } } }`;
+const PRIVATE = `{ enhet(organisasjonsnummer: "310012343") { navn inbox { nodes { title } } } }`;
 
 describe('the token matrix at the gateway', () => {
   it('no token: anonymous, public Enhetsregisteret data only', async () => {
@@ -38,7 +38,7 @@ describe('the token matrix at the gateway', () => {
       await graph.as({ org: '310012343', scope: 'dpv:read' }),
     );
     expect(r.errors).toBeUndefined();
-    expect(r.data?.enhet.inbox).toHaveLength(2);
+    expect(r.data?.enhet.inbox.nodes).toHaveLength(2);
   });
 
   it('valid token missing the scope: FORBIDDEN for the private field, the rest resolves', async () => {
@@ -53,14 +53,25 @@ describe('the token matrix at the gateway', () => {
     expect(r.errors?.[0]?.message).toContain('dpv:read');
   });
 
-  it('valid token acting for another organisation: FORBIDDEN', async () => {
+  it('valid token acting for another organisation without a grant: FORBIDDEN', async () => {
+    const r = await post(
+      graph.gateway.url,
+      PRIVATE,
+      {},
+      await graph.as({ org: '310049360', scope: 'dpv:read' }),
+    );
+    expect(codes(r)).toEqual(['FORBIDDEN']);
+  });
+
+  it("valid token acting for the enhet's accounting firm, which it granted access: the inbox", async () => {
     const r = await post(
       graph.gateway.url,
       PRIVATE,
       {},
       await graph.as({ org: '310024686', scope: 'dpv:read' }),
     );
-    expect(codes(r)).toEqual(['FORBIDDEN']);
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.enhet.inbox.nodes).toHaveLength(2);
   });
 
   it.each([

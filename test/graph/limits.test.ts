@@ -8,7 +8,7 @@ let graph: TestGraph;
 let bakeri: Record<string, string>;
 let subgraphCalls = 0;
 
-const LIMITS = { maxDepth: 3, maxAliases: 2, maxRootFields: 3, maxCost: 12, maxDocumentBytes: 300 };
+const LIMITS = { maxDepth: 4, maxAliases: 2, maxRootFields: 3, maxCost: 12, maxDocumentBytes: 300 };
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -46,15 +46,15 @@ function expectAccepted(result: Awaited<ReturnType<typeof run>>) {
 }
 
 describe('operation limits', () => {
-  it('depth: 3 passes, 4 is refused before any subgraph call', async () => {
-    expectAccepted(await run(`{ ${ENHET} { organisasjonsform { kode } } }`));
-    expectRejected(await run(`{ ${ENHET} { inbox { sender { navn } } } }`), 'maxDepth');
+  it('depth: 4 passes, 5 is refused before any subgraph call', async () => {
+    expectAccepted(await run(`{ ${ENHET} { inbox(first: 2) { nodes { title } } } }`));
+    expectRejected(await run(`{ ${ENHET} { inbox { nodes { sender { navn } } } } }`), 'maxDepth');
   });
 
   it('depth counts through fragments', async () => {
     expectRejected(
       await run(
-        `{ ${ENHET} { ...F } } fragment F on Enhet { inbox { ... on Message { sender { navn } } } }`,
+        `{ ${ENHET} { ...F } } fragment F on Enhet { inbox { nodes { ... on Message { sender { navn } } } } }`,
       ),
       'maxDepth',
     );
@@ -70,14 +70,15 @@ describe('operation limits', () => {
     expectRejected(await run(`{ ${repeat(4, () => `${ENHET} { navn }`)} }`), 'maxRootFields');
   });
 
-  it('cost weighs a list by its first argument, from a variable too: 12 passes, 13 is refused', async () => {
-    const q = `query ($n: Int!) { ${ENHET} { inbox(first: $n) { title } } }`;
-    expectAccepted(await run(q, { n: 10 })); // 1 + 1 + 10
-    expectRejected(await run(q, { n: 11 }), 'maxCost');
+  it('cost weighs a connection by its first argument, from a variable too: 12 passes, 14 is refused', async () => {
+    const q = `query ($n: Int!) { ${ENHET} { inbox(first: $n) { nodes { title } } } }`;
+    expectAccepted(await run(q, { n: 5 })); // 1 + 1 + 5 nodes + 5 titles
+    expectRejected(await run(q, { n: 6 }), 'maxCost');
   });
 
   it('a list without a page argument counts as 10 items', async () => {
-    expectRejected(await run(`{ ${ENHET} { inbox { title createdAt } } }`), 'maxCost'); // 1 + 1 + 20
+    // 1 + 1 + 10 nodes + 20
+    expectRejected(await run(`{ ${ENHET} { inbox { nodes { title createdAt } } } }`), 'maxCost');
   });
 
   it('document size: 300 bytes pass, 301 are refused', async () => {
@@ -88,7 +89,7 @@ describe('operation limits', () => {
   });
 
   it('counts refusals in the metrics', async () => {
-    await run(`query Deep { ${ENHET} { inbox { sender { navn } } } }`);
+    await run(`query Deep { ${ENHET} { inbox { nodes { sender { navn } } } } }`);
     const metrics = await (await fetch(new URL('/metrics', graph.gateway.url))).text();
     expect(metrics).toMatch(/dpv_gateway_requests_total\{operation="Deep",outcome="rejected"\} 1/);
   });

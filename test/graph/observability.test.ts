@@ -23,7 +23,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const CROSSING = `query Crossing { enhet(organisasjonsnummer: "310012343") { navn inbox { title notificationPolicy { name } } } }`;
+const CROSSING = `query Crossing { enhet(organisasjonsnummer: "310012343") { navn inbox { nodes { title notificationPolicy { name } } } } }`;
 
 describe('request ids and logs', () => {
   it("carries the gateway's request id into every subgraph's log line", async () => {

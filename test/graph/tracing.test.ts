@@ -58,7 +58,7 @@ describe('OpenTelemetry, when OTEL_EXPORTER_OTLP_ENDPOINT is set', () => {
   it('traces one request across the gateway and every subgraph it calls, in one trace', async () => {
     const r = await post(
       graph.gateway.url,
-      `query Traced { enhet(organisasjonsnummer: "310012343") { navn inbox { title notificationPolicy { name } } } }`,
+      `query Traced { enhet(organisasjonsnummer: "310012343") { navn inbox { nodes { title notificationPolicy { name } } } } }`,
       {},
       await graph.as({ org: '310012343', scope: 'dpv:read' }),
     );

@@ -123,12 +123,12 @@ describe('npm start', () => {
     );
     const r = await post(
       run.url,
-      `{ enhet(organisasjonsnummer: "310012343") { navn inbox { sender { navn } notificationPolicy { channel } } } }`,
+      `{ enhet(organisasjonsnummer: "310012343") { navn inbox { nodes { sender { navn } notificationPolicy { channel } } } } }`,
       {},
       bearer(token.trim()),
     );
     expect(r.errors).toBeUndefined();
-    expect(r.data?.enhet.inbox).toHaveLength(2);
+    expect(r.data?.enhet.inbox.nodes).toHaveLength(2);
 
     const pgPid = await postgresPid();
     expect(alive(pgPid)).toBe(true);

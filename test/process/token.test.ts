@@ -36,7 +36,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const INBOX = `{ enhet(organisasjonsnummer: "310012343") { inbox { title } } }`;
+const INBOX = `{ enhet(organisasjonsnummer: "310012343") { inbox { nodes { title } } } }`;
 
 describe('development tokens (npm run -s token)', () => {
   it('prints a token with the flags as claims, which the development gateway accepts', async () => {
@@ -56,7 +56,7 @@ describe('development tokens (npm run -s token)', () => {
     expect(claims.exp! - claims.iat!).toBe(120);
     const r = await post(graph.gateway.url, INBOX, {}, bearer(jwt));
     expect(r.errors).toBeUndefined();
-    expect(r.data?.enhet.inbox).toHaveLength(2);
+    expect(r.data?.enhet.inbox.nodes).toHaveLength(2);
   });
 
   it('is refused when signed by another development key', async () => {

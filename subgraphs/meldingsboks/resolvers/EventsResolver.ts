@@ -1,4 +1,4 @@
-import { Arg, Ctx, Field, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Field, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
 import { Scope } from '../../../platform/auth/caller.js';
 import { requireScope } from '../../../platform/auth/authorize.js';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
