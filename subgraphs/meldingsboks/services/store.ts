@@ -115,7 +115,8 @@ export interface NewMessage {
 /**
  * Stores a message with its attachments and its first statuses, and publishes it at once unless
  * it asks for a later time. Returns the new id, or null when the sender already sent this
- * reference (the unique key decides, so concurrent retries cannot both insert).
+ * reference (the unique key decides, so concurrent retries cannot both insert) or a message with
+ * the given id exists (the demo data, kept from before an upgrade).
  */
 export async function insertMessage(
   run: Run,
@@ -129,7 +130,7 @@ export async function insertMessage(
        is_confirmation_needed, requested_publish_time, publish_at, status, status_changed_at)
      values (coalesce(?::uuid, gen_random_uuid()), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb,
        ?::jsonb, ?::jsonb, ?, ?, ?, greatest(coalesce(?::timestamptz, now()), now()), ?, now())
-     on conflict (technical_sender_orgnr, senders_reference) do nothing
+     on conflict do nothing
      returning id, publish_at <= now() as due`,
     [
       m.id ?? null,
