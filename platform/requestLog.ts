@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { Logger } from './logger.js';
 import { activeSpan } from './tracing.js';
@@ -38,4 +39,9 @@ export function useRequestLog<Ctx extends LoggingContext>(): ApolloServerPlugin<
       };
     },
   };
+}
+
+/** A request id the client or the gateway sent, if it is a sane one; otherwise a new one. */
+export function requestIdOf(given: string | string[] | undefined): string {
+  return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }

@@ -1,0 +1,120 @@
+import type http from 'node:http';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
+import {
+  getOperationAST,
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+} from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { REQUEST_ID_HEADER } from './auth/internalIdentity.js';
+import { errorFormatter } from './errors.js';
+import type { Logger } from './logger.js';
+import { requestIdOf, type LoggingContext } from './requestLog.js';
+import type { HttpServiceOptions } from './server.js';
+
+export interface SubscriptionOptions<Ctx extends LoggingContext> {
+  /**
+   * Builds the context of one WebSocket connection from the client's connectionParams, once when
+   * it connects; its subscriptions share it. Throw to refuse (the socket closes with 4403
+   * Forbidden). `log` carries the connection's `requestId`.
+   */
+  context: (
+    connectionParams: Readonly<Record<string, unknown>> | undefined,
+    log: Logger,
+  ) => Promise<Ctx>;
+}
+
+/**
+ * Serves graphql-ws on `/graphql` beside Apollo: authenticated when the socket connects, errors
+ * formatted as Apollo formats them. Returns the function that closes every socket.
+ */
+export function serveSubscriptions<Ctx extends LoggingContext>(
+  httpServer: http.Server,
+  schema: GraphQLSchema,
+  { production, log, apollo }: Pick<HttpServiceOptions<Ctx>, 'production' | 'log' | 'apollo'>,
+  subscriptions: SubscriptionOptions<Ctx>,
+): () => Promise<void> {
+  // ws accepts 100 MiB messages by default; an operation is far smaller (cf. `bodyLimit`).
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 1 << 20 });
+  const format = errorFormatter(production, log);
+  // As Apollo does: an error without a code is internal (logged, and masked in production).
+  const formatAll = (errors: readonly GraphQLError[]) =>
+    errors.map((error) => {
+      const json = error.toJSON();
+      const code = json.extensions?.code ?? ApolloServerErrorCode.INTERNAL_SERVER_ERROR;
+      return format({ ...json, extensions: { ...json.extensions, code } }, error);
+    });
+  const coded = (error: GraphQLError, code: ApolloServerErrorCode) =>
+    new GraphQLError(error.message, {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      extensions: { ...error.extensions, code },
+    });
+  const rules = [
+    ...specifiedRules,
+    ...(apollo.validationRules ?? []),
+    ...(production ? [NoSchemaIntrospectionCustomRule] : []),
+  ];
+  const server = useServer<Record<string, unknown>, { context: Ctx }>(
+    {
+      schema,
+      isProd: production,
+      onConnect: async (ctx) => {
+        const requestId = requestIdOf(ctx.extra.request.headers[REQUEST_ID_HEADER]);
+        try {
+          ctx.extra.context = await subscriptions.context(
+            ctx.connectionParams,
+            log.child({ requestId }),
+          );
+          return true;
+        } catch (err) {
+          log.info({ requestId, reason: (err as Error).message }, 'subscription refused');
+          return false;
+        }
+      },
+      context: (ctx) => ctx.extra.context,
+      // Parse and validate here, so that a bad operation is an error message with Apollo's code
+      // (and Apollo's introspection rule), not a closed socket.
+      onSubscribe: (_ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [coded(err as GraphQLError, ApolloServerErrorCode.GRAPHQL_PARSE_FAILED)];
+        }
+        const invalid = validate(schema, document, rules);
+        if (invalid.length > 0) {
+          return invalid.map((e) => coded(e, ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED));
+        }
+        if (!getOperationAST(document, payload.operationName)) {
+          const error = new GraphQLError('Unable to identify the operation to run.');
+          return [coded(error, ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE)];
+        }
+        const { operationName, variables: variableValues } = payload;
+        return { schema, document, operationName, variableValues };
+      },
+      onError: (_ctx, _id, _payload, errors) => formatAll(errors),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: formatAll(result.errors) } : undefined,
+    },
+    wss,
+  );
+  return async () => {
+    // A client that never answers the close handshake must not hold up the shutdown.
+    const cutoff = setTimeout(() => {
+      for (const socket of wss.clients) socket.terminate();
+    }, 1000);
+    try {
+      await server.dispose();
+    } finally {
+      clearTimeout(cutoff);
+    }
+  };
+}
