@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import {
   getOperationAST,
+  getVariableValues,
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
   parse,
@@ -93,9 +94,19 @@ export function serveSubscriptions<Ctx extends LoggingContext>(
         if (invalid.length > 0) {
           return invalid.map((e) => coded(e, ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED));
         }
-        if (!getOperationAST(document, payload.operationName)) {
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) {
           const error = new GraphQLError('Unable to identify the operation to run.');
           return [coded(error, ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE)];
+        }
+        // Variables that do not fit their types are the client's mistake, as over HTTP.
+        const coerced = getVariableValues(
+          schema,
+          operation.variableDefinitions ?? [],
+          payload.variables ?? {},
+        );
+        if (coerced.errors) {
+          return coerced.errors.map((e) => coded(e, ApolloServerErrorCode.BAD_USER_INPUT));
         }
         const { operationName, variables: variableValues } = payload;
         return { schema, document, operationName, variableValues };

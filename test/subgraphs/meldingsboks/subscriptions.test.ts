@@ -152,6 +152,13 @@ describe('messagePublished', () => {
       expect(sub.events).toEqual([]);
     }
   });
+  it('answers variables of the wrong type with BAD_USER_INPUT, as over HTTP', async () => {
+    const sub = await subscribe(fixture.subgraph.url, reader(ORG.bakeri), 'messagePublished', {
+      recipient: 310012343,
+    });
+    await until(() => sub.state.errors.length > 0);
+    expect(JSON.stringify(sub.state.errors)).toContain('BAD_USER_INPUT');
+  });
 });
 
 describe('clientMessagePublished (an accounting firm)', () => {
