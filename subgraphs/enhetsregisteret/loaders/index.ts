@@ -52,6 +52,7 @@ export function createLoaders(em: EntityManager) {
           .from('underenhet')
           .whereNull('slettedato'),
       order: { column: 'organisasjonsnummer', direction: 'asc' },
+      parentType: 'bpchar',
     }),
     /** A page of the enheter in which each holder has one of the given roles (its clients). */
     rolleinnehaverFor: pagedChildren(em, {
@@ -73,6 +74,7 @@ export function createLoaders(em: EntityManager) {
           )
           .whereNull('e.slettedato'),
       order: { column: 'organisasjonsnummer', direction: 'asc' },
+      parentType: 'bpchar',
     }),
   };
 }

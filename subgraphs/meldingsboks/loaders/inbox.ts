@@ -49,12 +49,13 @@ function visible(knex: Knex, variant: readonly string[], unreadOnly: boolean): K
  */
 export function inboxLoaders(em: EntityManager) {
   const knex = em.getKnex();
-  const order = { column: 'publish_seq', direction: 'desc' } as const;
-  const all = pagedChildren(em, { entity: Message, order, source: (v) => visible(knex, v, false) });
-  const unread = pagedChildren(em, {
-    entity: Message,
-    order,
-    source: (v) => visible(knex, v, true),
-  });
-  return { pages: all.pages, totalCounts: all.counts, unreadCounts: unread.counts };
+  const inbox = (unreadOnly: boolean) =>
+    pagedChildren(em, {
+      entity: Message,
+      order: { column: 'publish_seq', direction: 'desc' },
+      parentType: 'bpchar',
+      source: (v) => visible(knex, v, unreadOnly),
+    });
+  const all = inbox(false);
+  return { pages: all.pages, totalCounts: all.counts, unreadCounts: inbox(true).counts };
 }

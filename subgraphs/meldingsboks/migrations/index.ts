@@ -1,9 +1,11 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261121000000Init } from './Migration20261121000000Init.js';
 import { Migration20261121100000Dpv } from './Migration20261121100000Dpv.js';
+import { Migration20261121110000InboxIndex } from './Migration20261121110000InboxIndex.js';
 
 /** Applied in order on start; append only. */
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261121000000Init', class: Migration20261121000000Init },
   { name: 'Migration20261121100000Dpv', class: Migration20261121100000Dpv },
+  { name: 'Migration20261121110000InboxIndex', class: Migration20261121110000InboxIndex },
 ];

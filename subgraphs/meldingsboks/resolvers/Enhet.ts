@@ -18,7 +18,7 @@ import {
   decodeCursor,
   encodeCursor,
   PAGE,
-  type Page,
+  type LazyPage,
 } from '../../../platform/graphql/connection.js';
 import { validGrants, viewFrom } from '../access.js';
 import type { Context } from '../context.js';
@@ -42,7 +42,7 @@ const InboxConnectionBase = connectionType('Inbox', Message, { abstract: true })
 })
 export class InboxConnection extends InboxConnectionBase {
   constructor(
-    page: Page<Message>,
+    page: LazyPage<Message>,
     private readonly unread: () => Promise<number>,
   ) {
     super(page);
@@ -105,12 +105,16 @@ export class EnhetInboxResolver {
     const variant = inboxVariant({ view, filter: filter ? { ...filter } : null });
     const afterSeq = after ? decodeCursor(after, 1)[0]! : null;
     const { pages, totalCounts, unreadCounts } = ctx.loaders.inbox;
-    const page = await pages.load({ parent, first, after: afterSeq, variant });
     return new InboxConnection(
       {
-        nodes: page.rows,
-        cursors: page.rows.map((m) => encodeCursor([m.publishSeq!])),
-        hasNextPage: page.hasNextPage,
+        load: async () => {
+          const page = await pages.load({ parent, first, after: afterSeq, variant });
+          return {
+            nodes: page.rows,
+            cursors: page.rows.map((m) => encodeCursor([m.publishSeq!])),
+            hasNextPage: page.hasNextPage,
+          };
+        },
         count: () => totalCounts.load({ parent, variant }),
       },
       () => unreadCounts.load({ parent, variant }),

@@ -119,6 +119,23 @@ describe('Enhet.inbox', () => {
     expect(large).toBeLessThanOrEqual(6);
   });
 
+  it('counts without fetching a page when only the counts are asked for', async () => {
+    fixture.sql.reset();
+    const r = await inbox(fixture, ORG.seilforening, reader(ORG.seilforening), 'first: 50');
+    expect(r.errors).toBeUndefined();
+    const withPage = fixture.sql.statements.filter((s) => s.includes('lateral')).length;
+    fixture.sql.reset();
+    const counts = await gql(
+      fixture,
+      `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Enhet { inbox(first: 50) { totalCount unreadCount } } } }`,
+      { r: [{ __typename: 'Enhet', organisasjonsnummer: ORG.seilforening }] },
+      reader(ORG.seilforening),
+    );
+    expect(counts.data._entities[0].inbox.totalCount).toBeGreaterThan(0);
+    expect(withPage).toBe(1);
+    expect(fixture.sql.statements.filter((s) => s.includes('lateral'))).toEqual([]);
+  });
+
   it('shows a scheduled message only once it is published', async () => {
     const before = (await page('first: 1')).totalCount;
     await send(
