@@ -23,8 +23,8 @@ export interface LatencyOptions {
 
 /**
  * Messages published as services/store.ts publishes them: the rows in status Published with the
- * next publish_seq, then, under the outbox's advisory lock held to commit, their outbox rows and
- * the NOTIFY. Sent as one round trip; the values are ours (UUIDs and a 9-digit key), not input.
+ * next publish_seq, their outbox rows (positioned by the relay after commit) and the NOTIFY to the
+ * relay. Sent as one round trip; the values are ours (UUIDs and a 9-digit key), not input.
  */
 function publishSql(ids: string[], recipient: string): string {
   const rows = ids.map(
@@ -38,11 +38,10 @@ function publishSql(ids: string[], recipient: string): string {
       senders_reference, message_sender, service_code, confidential, language, body, publish_at,
       status, status_changed_at, published_at, publish_seq)
     values ${rows.join(', ')};
-    select pg_advisory_xact_lock(hashtext('meldingsboks.outbox'));
     insert into outbox (kind, message_id, recipient_orgnr, service_code, status)
       select 'Published', id, recipient_orgnr, service_code, 'Published' from message
       where id in (${list}) order by publish_seq, id;
-    select pg_notify('meldingsboks_outbox', '');
+    select pg_notify('meldingsboks_outbox_raw', '');
     commit;`;
 }
 

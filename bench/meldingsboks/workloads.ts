@@ -81,7 +81,7 @@ const SEND = `mutation ($input: SendMessageInput!) { sendMessage(input: $input) 
 /**
  * sendMessage from an approved sender (SKATTEETATEN, approved by the seed) to the demo enheter,
  * every sendersReference new, `concurrency` at a time for `seconds`. Notes how many sessions
- * waited, on average, on the outbox's advisory lock meanwhile.
+ * waited, on average, on an advisory lock meanwhile (writers take none since the outbox relay).
  */
 export async function measureSends(
   client: SubgraphClient,

@@ -2,10 +2,12 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261121000000Init } from './Migration20261121000000Init.js';
 import { Migration20261121100000Dpv } from './Migration20261121100000Dpv.js';
 import { Migration20261121110000InboxIndex } from './Migration20261121110000InboxIndex.js';
+import { Migration20261121120000OutboxRelay } from './Migration20261121120000OutboxRelay.js';
 
 /** Applied in order on start; append only. */
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261121000000Init', class: Migration20261121000000Init },
   { name: 'Migration20261121100000Dpv', class: Migration20261121100000Dpv },
   { name: 'Migration20261121110000InboxIndex', class: Migration20261121110000InboxIndex },
+  { name: 'Migration20261121120000OutboxRelay', class: Migration20261121120000OutboxRelay },
 ];

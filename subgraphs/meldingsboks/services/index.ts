@@ -1,10 +1,11 @@
+import { OutboxRelay } from '../../../platform/events/relay.js';
 import { OutboxTail } from '../../../platform/events/tail.js';
 import { PeerClient } from '../../../platform/peer.js';
 import type { SubgraphRuntime, SubgraphServices } from '../../../platform/subgraph.js';
 import { settingsSchema, type Settings } from '../settings.js';
 import { Publisher } from './publisher.js';
 import { RoleChecker } from './roles.js';
-import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './store.js';
+import { OUTBOX_CHANNEL, OUTBOX_RAW_CHANNEL, OUTBOX_TABLE } from './store.js';
 
 /** One outbox row: a message published, or its status changed. */
 export interface OutboxEvent {
@@ -51,6 +52,16 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
       status: String(raw.status),
     }),
   });
+  const relay = new OutboxRelay({
+    databaseUrl: runtime.databaseUrl,
+    table: OUTBOX_TABLE,
+    rawChannel: OUTBOX_RAW_CHANNEL,
+    channel: OUTBOX_CHANNEL,
+    lockName: 'meldingsboks.outbox.relay',
+    pollMs: settings.outboxPollMs,
+    log: runtime.log,
+  });
+  await relay.start();
   await events.start();
   const publisher = new Publisher(runtime.orm, settings.publishIntervalMs, runtime.log);
   publisher.start();
@@ -63,6 +74,7 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
     close: async () => {
       await publisher.stop();
       await events.close();
+      await relay.close();
     },
   };
 }

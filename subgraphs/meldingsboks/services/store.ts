@@ -4,7 +4,9 @@ import { MessageStatus } from '../domain/lifecycle.js';
 /** Runs one statement (knex `?` placeholders) inside the current transaction. */
 export type Run = <T = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
 
-/** The NOTIFY channel on which new outbox rows are announced. */
+/** Writers announce new outbox rows here; the relay positions them. */
+export const OUTBOX_RAW_CHANNEL = 'meldingsboks_outbox_raw';
+/** The relay announces positioned outbox rows here; tails follow it. */
 export const OUTBOX_CHANNEL = 'meldingsboks_outbox';
 export const OUTBOX_TABLE = 'meldingsboks.outbox';
 
@@ -69,18 +71,16 @@ export async function recordStatus(
 }
 
 /**
- * Outbox rows for the messages, announced on commit. The transaction-scoped advisory lock makes
- * appends take positions in commit order, so readers that follow positions never skip a row
- * that commits late. Call it last in a transaction: the lock is held until commit.
+ * Outbox rows for the messages, announced to the relay on commit; the relay gives them their
+ * positions in commit order (platform/events/relay.ts), so writers take no lock.
  */
 async function appendEvents(run: Run, ids: readonly string[], status: MessageStatus) {
-  await run("select pg_advisory_xact_lock(hashtext('meldingsboks.outbox'))");
   await run(
     `insert into outbox (kind, message_id, recipient_orgnr, service_code, status)
      select ?, id, recipient_orgnr, service_code, ? from message where id in (?) order by publish_seq, id`,
     [status === MessageStatus.PUBLISHED ? 'Published' : 'StatusChanged', status, ids],
   );
-  await run('select pg_notify(?, ?)', [OUTBOX_CHANNEL, '']);
+  await run('select pg_notify(?, ?)', [OUTBOX_RAW_CHANNEL, '']);
 }
 
 /** A new message as stored (before its statuses). */

@@ -62,7 +62,7 @@ async function stored(id: string) {
 
 const outbox = (id: string) =>
   fixture.db.query<{ kind: string; status: string }>(
-    'select kind, status from meldingsboks.outbox where message_id = $1 order by position',
+    'select kind, status from meldingsboks.outbox where message_id = $1 order by id',
     [id],
   );
 
