@@ -22,13 +22,11 @@ export interface ChildRelation<T> {
   source: (variant: readonly string[]) => Knex.QueryBuilder;
   /** A column unique within a parent that orders the children and keys the cursor. */
   order: { column: string; direction: 'asc' | 'desc' };
-  /** SQL type of the parent key, so that its index is used (e.g. `bpchar` for character(9)). */
-  parentType: string;
 }
 
 /**
- * Pages of children for many parents in one statement (a lateral index scan per parent), ordered
- * by a unique column so that the cursor is stable, plus their counts in one more statement.
+ * Pages of children for many parents in one statement (a limited scan per parent), ordered by a
+ * unique column so that the cursor is stable, plus their counts in one more statement.
  */
 export function pagedChildren<T extends object>(em: EntityManager, relation: ChildRelation<T>) {
   const knex = em.getKnex();
@@ -46,26 +44,25 @@ export function pagedChildren<T extends object>(em: EntityManager, relation: Chi
       for (const group of groups.values()) {
         const { first, after, variant = [] } = group[0]!;
         const parents = [...new Set(group.map((k) => k.parent))];
-        // Per parent, an index scan that stops after first + 1 rows (a window function would
-        // read every child of a large parent before keeping a page).
+        // Per parent, a query of its own that stops after first + 1 rows: planned with the
+        // parent's own statistics, a large parent gets an ordered index scan (a window function,
+        // or one plan for all parents, would read every child of a large parent).
+        const perParent = parents.map((parent) =>
+          knex
+            .select('s.*')
+            .from(relation.source(variant).as('s'))
+            .where('s.parent', parent)
+            .modify((q) => {
+              if (after !== null) q.where(`s.${column}`, direction === 'asc' ? '>' : '<', after);
+            })
+            .orderBy(`s.${column}`, direction)
+            .limit(first + 1),
+        );
         const rows: Array<Record<string, unknown>> = await connection.execute(
-          knex.raw(
-            `select x.* from unnest(array[?]::${relation.parentType}[]) as p(parent)
-             cross join lateral (
-               select s.* from ? as s where s.parent = p.parent
-               ${after === null ? '' : `and s.?? ${direction === 'asc' ? '>' : '<'} ?`}
-               order by s.?? ${direction} limit ?
-             ) as x
-             order by x.parent, x.?? ${direction}`,
-            [
-              parents,
-              relation.source(variant),
-              ...(after === null ? [] : [column, after]),
-              column,
-              first + 1,
-              column,
-            ],
-          ),
+          knex
+            .select('*')
+            .from(knex.unionAll(perParent, true).as('u'))
+            .orderBy([{ column: 'parent' }, { column, order: direction }]),
         );
         const byParent = new Map<string, Array<Record<string, unknown>>>();
         for (const row of rows) {

@@ -70,6 +70,8 @@ export class OutboxTail<Row extends { position: number }> {
     }
     this.ring = new RowRing<Row>(this.options.bufferSize ?? 10_000, this.newest);
     this.poll = setInterval(() => this.wake(), this.pollMs);
+    // Notifications that came while starting were held back (no ring yet): look now.
+    this.wake();
   }
 
   /** The highest position this tail has seen. */
@@ -116,7 +118,7 @@ export class OutboxTail<Row extends { position: number }> {
 
   /** Asks the fetch loop to look for new rows; wakeups while it runs coalesce into one more pass. */
   private wake(): void {
-    if (this.closed) return;
+    if (this.closed || !this.ring) return;
     this.wanted = true;
     this.fetching ??= this.fetchLoop();
   }

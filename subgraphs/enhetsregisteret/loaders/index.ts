@@ -52,7 +52,6 @@ export function createLoaders(em: EntityManager) {
           .from('underenhet')
           .whereNull('slettedato'),
       order: { column: 'organisasjonsnummer', direction: 'asc' },
-      parentType: 'bpchar',
     }),
     /** A page of the enheter in which each holder has one of the given roles (its clients). */
     rolleinnehaverFor: pagedChildren(em, {
@@ -74,7 +73,6 @@ export function createLoaders(em: EntityManager) {
           )
           .whereNull('e.slettedato'),
       order: { column: 'organisasjonsnummer', direction: 'asc' },
-      parentType: 'bpchar',
     }),
   };
 }

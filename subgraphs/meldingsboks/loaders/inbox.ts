@@ -53,7 +53,6 @@ export function inboxLoaders(em: EntityManager) {
     pagedChildren(em, {
       entity: Message,
       order: { column: 'publish_seq', direction: 'desc' },
-      parentType: 'bpchar',
       source: (v) => visible(knex, v, unreadOnly),
     });
   const all = inbox(false);

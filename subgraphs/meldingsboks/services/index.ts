@@ -25,7 +25,10 @@ export interface Services extends SubgraphServices {
   publisher: Publisher;
 }
 
-/** The publisher, the outbox tail and the client of Enhetsregisteret: one of each per process. */
+/**
+ * The publisher, the outbox relay and tail, and the client of Enhetsregisteret: one of each per
+ * process.
+ */
 export async function startServices(runtime: SubgraphRuntime): Promise<Services> {
   const settings = settingsSchema.parse(runtime.settings);
   const url = runtime.peers.enhetsregisteret;
@@ -62,7 +65,12 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
     log: runtime.log,
   });
   await relay.start();
-  await events.start();
+  try {
+    await events.start();
+  } catch (err) {
+    await relay.close();
+    throw err;
+  }
   const publisher = new Publisher(runtime.orm, settings.publishIntervalMs, runtime.log);
   publisher.start();
   return {
