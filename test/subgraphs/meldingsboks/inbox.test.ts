@@ -123,7 +123,9 @@ describe('Enhet.inbox', () => {
     fixture.sql.reset();
     const r = await inbox(fixture, ORG.seilforening, reader(ORG.seilforening), 'first: 50');
     expect(r.errors).toBeUndefined();
-    const withPage = fixture.sql.statements.filter((s) => s.includes('publish_seq" desc limit')).length;
+    const withPage = fixture.sql.statements.filter((s) =>
+      s.includes('publish_seq" desc limit'),
+    ).length;
     fixture.sql.reset();
     const counts = await gql(
       fixture,
