@@ -23,6 +23,8 @@ export enum ErrorCode {
   INVALID_TRANSITION = 'INVALID_TRANSITION',
   /** Archiving a message that asks for confirmation before it is confirmed. */
   CONFIRMATION_REQUIRED = 'CONFIRMATION_REQUIRED',
+  /** A notification policy breaks a rule of the varslingsstrategi; `extensions.field` names it. */
+  INVALID_POLICY = 'INVALID_POLICY',
 }
 
 /** An error the client is expected to handle: a message for people and a code for programs. */

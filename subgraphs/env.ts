@@ -31,6 +31,14 @@ export const subgraphEnv = commonEnv.extend({
   MELDINGSBOKS_PUBLISH_INTERVAL_MS: positiveInt(1_000),
   /** Meldingsboks: how long a firm's REGN/REVI role is trusted, in milliseconds (at most 60 000). */
   MELDINGSBOKS_ROLE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(60_000),
+  /** Varsling: SMTP server for e-mail notices (smtp://user:pass@host:port); unset: logged only. */
+  SMTP_URL: optionalUrl(),
+  /** Varsling: the From of e-mail notices. */
+  SMTP_FROM: z.string().default('Altinn <ikke-svar@altinn.no>'),
+  /** Varsling: HTTP SMS provider (POST JSON {from, to, text}); unset: logged only. */
+  SMS_PROVIDER_URL: optionalUrl(),
+  /** Varsling: the sender name of SMS notices. */
+  SMS_SENDER: z.string().default('Altinn'),
 });
 
 export type SubgraphEnv = z.output<typeof subgraphEnv> & Record<string, unknown>;
@@ -42,12 +50,23 @@ export function loadSubgraphEnv(): SubgraphEnv {
 
 /** The settings a subgraph is started with, from its variables. */
 export function settingsOf(env: SubgraphEnv, subgraph: Pick<SubgraphDefinition, 'name'>) {
-  if (subgraph.name !== 'meldingsboks') return {};
-  return {
-    maxAttachmentBytes: env.MELDINGSBOKS_MAX_ATTACHMENT_BYTES,
-    publishIntervalMs: env.MELDINGSBOKS_PUBLISH_INTERVAL_MS,
-    roleCacheMs: env.MELDINGSBOKS_ROLE_CACHE_MS,
-  };
+  switch (subgraph.name) {
+    case 'meldingsboks':
+      return {
+        maxAttachmentBytes: env.MELDINGSBOKS_MAX_ATTACHMENT_BYTES,
+        publishIntervalMs: env.MELDINGSBOKS_PUBLISH_INTERVAL_MS,
+        roleCacheMs: env.MELDINGSBOKS_ROLE_CACHE_MS,
+      };
+    case 'varsling':
+      return {
+        smtpUrl: env.SMTP_URL,
+        smtpFrom: env.SMTP_FROM,
+        smsProviderUrl: env.SMS_PROVIDER_URL,
+        smsSender: env.SMS_SENDER,
+      };
+    default:
+      return {};
+  }
 }
 
 /** The configured port of one subgraph. */

@@ -1,7 +1,18 @@
-import { contextFactory, type ContextWith } from '../../platform/subgraph.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SubgraphContext, SubgraphRequest } from '../../platform/subgraph.js';
 import { createLoaders, type Loaders } from './loaders/index.js';
+import type { Services } from './services/index.js';
 
-export type Context = ContextWith<Loaders>;
+export interface Context extends SubgraphContext {
+  loaders: Loaders;
+  services: Services;
+}
 
 /** One request, one context: a fresh EntityManager fork and fresh loaders. */
-export const createContext = contextFactory(createLoaders);
+export function createContext(
+  em: EntityManager,
+  request: SubgraphRequest,
+  services: Services,
+): Context {
+  return { em, ...request, services, loaders: createLoaders(em) };
+}

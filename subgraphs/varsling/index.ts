@@ -7,26 +7,43 @@ import {
 import { createContext, type Context } from './context.js';
 import { NotificationPolicy } from './entities/NotificationPolicy.js';
 import { migrations } from './migrations/index.js';
-import { Message, MessagePolicyResolver, messageReference } from './resolvers/Message.js';
+import {
+  EnhetNotificationResolver,
+  enhetReference,
+  Message,
+  MessagePolicyResolver,
+  messageReference,
+} from './resolvers/Message.js';
 import { PolicyResolver } from './resolvers/PolicyResolver.js';
+import { PreviewResolver } from './resolvers/PreviewResolver.js';
 import { isEmpty, seed } from './seed.js';
+import { startServices, type Services } from './services/index.js';
 
 export const name = 'varsling';
 
 export function buildSchema() {
   return buildFederatedSchema(
-    { resolvers: [PolicyResolver, MessagePolicyResolver], orphanedTypes: [Message] },
-    { Message: messageReference },
+    {
+      resolvers: [
+        PolicyResolver,
+        MessagePolicyResolver,
+        EnhetNotificationResolver,
+        PreviewResolver,
+      ],
+      orphanedTypes: [Message],
+    },
+    { Message: messageReference, Enhet: enhetReference },
   );
 }
 
-export const definition: SubgraphDefinition<Context> = {
+export const definition: SubgraphDefinition<Context, Services> = {
   name,
   defaultPort: 4003,
   dbSchema: 'varsling',
   entities: [NotificationPolicy],
   migrations,
   buildSchema,
+  startServices,
   createContext,
   seed,
   isEmpty,

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { NotificationChannel, NotificationPolicy } from './entities/NotificationPolicy.js';
 
-export const DEMO_POLICIES: NotificationPolicy[] = [
+/** The demo policies; the columns left out take the varslingsstrategi's defaults. */
+export const DEMO_POLICIES = [
   {
     id: '0b7c5e2a-3f4d-4e5f-9a6b-000000000001',
     name: 'Standard: e-post, SMS om e-post mangler',
@@ -23,10 +24,30 @@ export const DEMO_POLICIES: NotificationPolicy[] = [
     senderOrgnr: '958935420',
     serviceCode: '4255/7',
   },
-];
+] as const;
 
 export async function seed(em: EntityManager): Promise<void> {
-  await em.transactional((tx) => tx.upsertMany(NotificationPolicy, DEMO_POLICIES));
+  await em.transactional(async (tx) => {
+    const connection = tx.getConnection();
+    const ctx = tx.getTransactionContext();
+    for (const p of DEMO_POLICIES) {
+      const inserted = await connection.execute<Array<{ id: string }>>(
+        `insert into notification_policy (id, name, channel, sender_orgnr, service_code, changed_by)
+         values (?, ?, ?, ?, ?, 'seed') on conflict do nothing returning id`,
+        [p.id, p.name, p.channel, p.senderOrgnr, p.serviceCode],
+        'all',
+        ctx,
+      );
+      if (inserted.length === 0) continue;
+      await connection.execute(
+        `insert into policy_change (policy_id, version, action, actor, after)
+         select id, version, 'CREATED', 'seed', to_jsonb(p) from notification_policy p where id = ?`,
+        [p.id],
+        'all',
+        ctx,
+      );
+    }
+  });
 }
 
 export async function isEmpty(em: EntityManager): Promise<boolean> {

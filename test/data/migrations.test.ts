@@ -49,8 +49,14 @@ describe('data layer on PostgreSQL', () => {
       'meldingsboks.message_status',
       'meldingsboks.mikro_orm_migrations',
       'meldingsboks.outbox',
+      'varsling.consumer_position',
+      'varsling.message_event',
       'varsling.mikro_orm_migrations',
+      'varsling.notification',
+      'varsling.notification_attempt',
+      'varsling.notification_order',
       'varsling.notification_policy',
+      'varsling.policy_change',
     ]);
   });
 

@@ -35,6 +35,7 @@ export class QueryCounter {
  */
 export const TEST_SETTINGS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   meldingsboks: { roleCacheMs: 0, publishIntervalMs: 100, outboxPollMs: 500 },
+  varsling: { outboxPollMs: 500, dispatchIntervalMs: 200 },
 };
 
 export interface TestSubgraphOptions {

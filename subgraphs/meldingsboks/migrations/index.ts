@@ -3,6 +3,7 @@ import { Migration20261121000000Init } from './Migration20261121000000Init.js';
 import { Migration20261121100000Dpv } from './Migration20261121100000Dpv.js';
 import { Migration20261121110000InboxIndex } from './Migration20261121110000InboxIndex.js';
 import { Migration20261121120000OutboxRelay } from './Migration20261121120000OutboxRelay.js';
+import { Migration20261121130000OutboxPayload } from './Migration20261121130000OutboxPayload.js';
 
 /** Applied in order on start; append only. */
 export const migrations: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261121100000Dpv', class: Migration20261121100000Dpv },
   { name: 'Migration20261121110000InboxIndex', class: Migration20261121110000InboxIndex },
   { name: 'Migration20261121120000OutboxRelay', class: Migration20261121120000OutboxRelay },
+  { name: 'Migration20261121130000OutboxPayload', class: Migration20261121130000OutboxPayload },
 ];

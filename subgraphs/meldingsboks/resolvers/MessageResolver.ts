@@ -8,7 +8,8 @@ import { Message } from '../entities/Message.js';
 import { StatusChange } from '../entities/StatusChange.js';
 import { inTransaction, recordStatus } from '../services/store.js';
 import { Enhet } from './Enhet.js';
-import { actorOf, uuidOrNil } from './SendResolver.js';
+import { uuidOrNil } from '../../../platform/graphql/ids.js';
+import { actorOf } from './SendResolver.js';
 
 @Resolver(() => Message)
 export class MessageResolver {

@@ -6,7 +6,8 @@ import type { Context } from '../context.js';
 import { checkTransition, MessageStatus } from '../domain/lifecycle.js';
 import { Message } from '../entities/Message.js';
 import { inTransaction, recordStatus } from '../services/store.js';
-import { actorOf, uuidOrNil } from './SendResolver.js';
+import { uuidOrNil } from '../../../platform/graphql/ids.js';
+import { actorOf } from './SendResolver.js';
 
 /**
  * The recipient's side of the lifecycle: whoever may read the message in the inbox (the enhet

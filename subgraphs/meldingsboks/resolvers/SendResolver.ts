@@ -3,6 +3,7 @@ import { requireScope } from '../../../platform/auth/authorize.js';
 import { Scope, type Caller } from '../../../platform/auth/caller.js';
 import { assertOrgnr } from '../../../platform/domain/orgnr.js';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { uuidOrNil } from '../../../platform/graphql/ids.js';
 import type { Context } from '../context.js';
 import { checkTransition, MessageStatus } from '../domain/lifecycle.js';
 import { validateMessage } from '../domain/validateMessage.js';
@@ -217,11 +218,4 @@ export class SendResolver {
     requireScope(ctx.caller, Scope.DPV_ADMIN);
     return ctx.em.find(ApprovedSender, {}, { orderBy: { organisasjonsnummer: 'asc' } });
   }
-}
-
-/** A string that is not a UUID matches nothing instead of failing the cast. */
-export function uuidOrNil(id: string): string {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
-    ? id
-    : '00000000-0000-0000-0000-000000000000';
 }

@@ -1,8 +1,7 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { inTransaction, type Run } from '../../../platform/transaction.js';
 import { MessageStatus } from '../domain/lifecycle.js';
 
-/** Runs one statement (knex `?` placeholders) inside the current transaction. */
-export type Run = <T = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
+export { inTransaction, type Run };
 
 /** Writers announce new outbox rows here; the relay positions them. */
 export const OUTBOX_RAW_CHANNEL = 'meldingsboks_outbox_raw';
@@ -17,17 +16,6 @@ export interface Actor {
 }
 
 export const PUBLISHER: Actor = { org: null, who: 'service:meldingsboks' };
-
-/** Runs `work` in one transaction: everything it writes commits together, or nothing does. */
-export function inTransaction<T>(em: EntityManager, work: (run: Run) => Promise<T>): Promise<T> {
-  return em.transactional(async (tx) => {
-    const connection = tx.getConnection();
-    const context = tx.getTransactionContext();
-    const run: Run = (sql, params = []) =>
-      connection.execute(sql, params as never[], 'all', context) as never;
-    return work(run);
-  });
-}
 
 /** Column changes that come with reaching a status. */
 const SET_FOR: Partial<Record<MessageStatus, string>> = {
@@ -76,8 +64,9 @@ export async function recordStatus(
  */
 async function appendEvents(run: Run, ids: readonly string[], status: MessageStatus) {
   await run(
-    `insert into outbox (kind, message_id, recipient_orgnr, service_code, status)
-     select ?, id, recipient_orgnr, service_code, ? from message where id in (?) order by publish_seq, id`,
+    `insert into outbox (kind, message_id, recipient_orgnr, service_code, status, sender_orgnr, title)
+     select ?, id, recipient_orgnr, service_code, ?, sender_orgnr, title from message
+     where id in (?) order by publish_seq, id`,
     [status === MessageStatus.PUBLISHED ? 'Published' : 'StatusChanged', status, ids],
   );
   await run('select pg_notify(?, ?)', [OUTBOX_RAW_CHANNEL, '']);

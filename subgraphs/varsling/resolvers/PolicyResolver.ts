@@ -1,16 +1,230 @@
-import { Ctx, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { requireScope } from '../../../platform/auth/authorize.js';
 import { Scope } from '../../../platform/auth/caller.js';
+import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { uuidOrNil } from '../../../platform/graphql/ids.js';
 import type { Context } from '../context.js';
+import { PolicyInput, validatePolicy, type PolicyValues } from '../domain/policyInput.js';
 import { NotificationPolicy } from '../entities/NotificationPolicy.js';
 
+@ObjectType({ description: 'One change of a policy: who, when, and what it was before and after.' })
+export class PolicyChange {
+  @Field(() => Int) version!: number;
+  @Field(() => String, { description: 'CREATED, UPDATED or RETIRED.' }) action!: string;
+  @Field(() => String) actor!: string;
+  @Field(() => Date) at!: Date;
+  @Field(() => String, { nullable: true, description: 'The policy before, as JSON.' })
+  before!: string | null;
+  @Field(() => String, { nullable: true, description: 'The policy after, as JSON.' })
+  after!: string | null;
+  @Field(() => [String], { description: 'The fields whose values changed.' })
+  changedFields!: string[];
+}
+
+/** Fields that are bookkeeping, not policy. */
+const BOOKKEEPING = new Set(['version', 'changed_at', 'changed_by']);
+
+function changedFields(
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
+) {
+  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  return [...keys]
+    .filter((k) => !BOOKKEEPING.has(k))
+    .filter((k) => JSON.stringify(before?.[k]) !== JSON.stringify(after?.[k]))
+    .sort();
+}
+
+const COLUMNS = `name = ?, sender_orgnr = ?, service_code = ?, kind = ?, channel = ?,
+  double_notice_reason = ?, window_days = ?::smallint[], window_start = ?, window_end = ?,
+  skip_holidays = ?, reminder = ?, reminder_delay_days = ?, email_subject = ?, email_body = ?,
+  sms_text = ?, throttle_per_day = ?, active_from = ?, active_to = ?`;
+
+const values = (v: PolicyValues) => [
+  v.name,
+  v.senderOrgnr,
+  v.serviceCode,
+  v.kind,
+  v.channel,
+  v.doubleNoticeReason,
+  `{${v.windowDays.join(',')}}`,
+  v.windowStart,
+  v.windowEnd,
+  v.skipHolidays,
+  v.reminder,
+  v.reminderDelayDays,
+  v.emailSubject,
+  v.emailBody,
+  v.smsText,
+  v.throttlePerDay,
+  v.activeFrom,
+  v.activeTo,
+];
+
+const actorOf = (ctx: Context) => ctx.caller.sub ?? `org:${ctx.caller.org ?? 'unknown'}`;
+
+/** Policies for admins (scope varsling:admin); every change is a new version with an audit row. */
 @Resolver(() => NotificationPolicy)
 export class PolicyResolver {
   @Query(() => [NotificationPolicy], {
-    description: 'Every notification policy, by name. Needs scope varsling:admin.',
+    description:
+      'Notification policies by name; retired ones only when asked. Needs varsling:admin.',
   })
-  notificationPolicies(@Ctx() ctx: Context): Promise<NotificationPolicy[]> {
+  policies(
+    @Arg('includeRetired', () => Boolean, { defaultValue: false }) includeRetired: boolean,
+    @Ctx() ctx: Context,
+  ): Promise<NotificationPolicy[]> {
     requireScope(ctx.caller, Scope.VARSLING_ADMIN);
-    return ctx.em.find(NotificationPolicy, {}, { orderBy: { name: 'asc' } });
+    return ctx.em.find(NotificationPolicy, includeRetired ? {} : { retiredAt: null }, {
+      orderBy: { name: 'asc' },
+    });
+  }
+
+  @Query(() => NotificationPolicy, { nullable: true, description: 'Needs varsling:admin.' })
+  policy(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<NotificationPolicy | null> {
+    requireScope(ctx.caller, Scope.VARSLING_ADMIN);
+    return ctx.loaders.policy.load(uuidOrNil(id));
+  }
+
+  @Query(() => [PolicyChange], { description: 'Every change of a policy, oldest first.' })
+  async policyHistory(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<PolicyChange[]> {
+    requireScope(ctx.caller, Scope.VARSLING_ADMIN);
+    const rows = await ctx.em.getConnection().execute<
+      Array<{
+        version: number;
+        action: string;
+        actor: string;
+        at: Date;
+        before: Record<string, unknown> | null;
+        after: Record<string, unknown> | null;
+      }>
+    >('select version, action, actor, at, before, after from policy_change where policy_id = ? order by id', [uuidOrNil(id)]);
+    return rows.map((r) => ({
+      ...r,
+      before: r.before ? JSON.stringify(r.before) : null,
+      after: r.after ? JSON.stringify(r.after) : null,
+      changedFields: changedFields(r.before, r.after),
+    }));
+  }
+
+  @Mutation(() => NotificationPolicy, { description: 'INVALID_POLICY names the field at fault.' })
+  async createPolicy(
+    @Arg('input', () => PolicyInput) input: PolicyInput,
+    @Ctx() ctx: Context,
+  ): Promise<NotificationPolicy> {
+    requireScope(ctx.caller, Scope.VARSLING_ADMIN);
+    const v = validatePolicy(input);
+    const id = await this.write(ctx, async (run) => {
+      const [row] = await run<{ id: string }>(
+        `insert into notification_policy (name, sender_orgnr, service_code, kind, channel,
+           double_notice_reason, window_days, window_start, window_end, skip_holidays, reminder,
+           reminder_delay_days, email_subject, email_body, sms_text, throttle_per_day, active_from,
+           active_to, changed_by)
+         values (?, ?, ?, ?, ?, ?, ?::smallint[], ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id`,
+        [...values(v), actorOf(ctx)],
+      );
+      return { id: row!.id, action: 'CREATED', before: null };
+    });
+    return (await ctx.em.fork().findOne(NotificationPolicy, { id }))!;
+  }
+
+  @Mutation(() => NotificationPolicy, {
+    description: 'Replaces a policy, as the version you name (CONFLICT when it has moved on).',
+  })
+  async updatePolicy(
+    @Arg('id', () => ID) id: string,
+    @Arg('version', () => Int) version: number,
+    @Arg('input', () => PolicyInput) input: PolicyInput,
+    @Ctx() ctx: Context,
+  ): Promise<NotificationPolicy> {
+    requireScope(ctx.caller, Scope.VARSLING_ADMIN);
+    const v = validatePolicy(input);
+    await this.write(ctx, async (run) => {
+      const before = await this.lockVersion(run, id, version);
+      await run(
+        `update notification_policy set ${COLUMNS}, version = version + 1, changed_at = now(),
+           changed_by = ? where id = ?`,
+        [...values(v), actorOf(ctx), id],
+      );
+      return { id, action: 'UPDATED', before };
+    });
+    return (await ctx.em.fork().findOne(NotificationPolicy, { id }))!;
+  }
+
+  @Mutation(() => NotificationPolicy, {
+    description: 'Takes a policy out of force (kept, with history).',
+  })
+  async retirePolicy(
+    @Arg('id', () => ID) id: string,
+    @Arg('version', () => Int) version: number,
+    @Ctx() ctx: Context,
+  ): Promise<NotificationPolicy> {
+    requireScope(ctx.caller, Scope.VARSLING_ADMIN);
+    await this.write(ctx, async (run) => {
+      const before = await this.lockVersion(run, id, version);
+      await run(
+        `update notification_policy set retired_at = now(), version = version + 1,
+           changed_at = now(), changed_by = ? where id = ?`,
+        [actorOf(ctx), id],
+      );
+      return { id, action: 'RETIRED', before };
+    });
+    return (await ctx.em.fork().findOne(NotificationPolicy, { id }))!;
+  }
+
+  /** The policy row as JSON, locked, if it is at `version` and in force; CONFLICT or NOT_FOUND. */
+  private async lockVersion(run: Run, id: string, version: number) {
+    const [row] = await run<{ version: number; retired: boolean; json: Record<string, unknown> }>(
+      `select version, retired_at is not null as retired, to_jsonb(p) as json
+       from notification_policy p where id = ? for update`,
+      [uuidOrNil(id)],
+    );
+    if (!row) throw new ClientError(ErrorCode.NOT_FOUND, `There is no policy ${id}.`);
+    if (row.retired) throw new ClientError(ErrorCode.CONFLICT, `Policy ${id} is retired.`);
+    if (row.version !== version) {
+      throw new ClientError(
+        ErrorCode.CONFLICT,
+        `Policy ${id} is at version ${row.version}, not ${version}: read it again and redo the change.`,
+        { currentVersion: row.version },
+      );
+    }
+    return row.json;
+  }
+
+  /** One transaction: the change and its audit row; a second policy for one scope is CONFLICT. */
+  private async write(
+    ctx: Context,
+    change: (
+      run: Run,
+    ) => Promise<{ id: string; action: string; before: Record<string, unknown> | null }>,
+  ): Promise<string> {
+    try {
+      return await ctx.em.transactional(async (tx) => {
+        const connection = tx.getConnection();
+        const txc = tx.getTransactionContext();
+        const run: Run = (sql, params = []) =>
+          connection.execute(sql, params as never[], 'all', txc) as never;
+        const { id, action, before } = await change(run);
+        await run(
+          `insert into policy_change (policy_id, version, action, actor, before, after)
+           select id, version, ?, ?, ?::jsonb, to_jsonb(p) from notification_policy p where id = ?`,
+          [action, actorOf(ctx), before ? JSON.stringify(before) : null, id],
+        );
+        return id;
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') {
+        throw new ClientError(
+          ErrorCode.CONFLICT,
+          'Another policy is in force for this scope (sender and service code); change or retire it.',
+        );
+      }
+      throw err;
+    }
   }
 }
+
+type Run = <T = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;

@@ -1,0 +1,144 @@
+import { UnreachableCaseError } from '../../../platform/errors.js';
+import type { Logger } from '../../../platform/logger.js';
+import type { MikroORM } from '../../../platform/orm.js';
+import { claimDue, type Claimed } from './claim.js';
+import { recordFailed, recordSent } from './record.js';
+import { reasonOf, type Transports } from './transports.js';
+
+export interface DispatcherOptions {
+  orm: MikroORM;
+  transports: Transports;
+  log: Logger;
+  /** How often to look for due notifications, in ms. @default 1000 */
+  intervalMs?: number;
+  /** Notifications claimed per pass. @default 50 */
+  batchSize?: number;
+  /**
+   * How long a claim holds, in ms, before another worker may take the notification over. Keep it
+   * above the transports' own timeouts, or a slow send may be repeated. @default 60_000
+   */
+  leaseMs?: number;
+  /** Attempts before a notification is `Failed`; a takeover counts as one. @default 5 */
+  maxAttempts?: number;
+  /** Delay before the first retry, in ms; each further retry waits twice as long. @default 30_000 */
+  backoffMs?: number;
+}
+
+/**
+ * Sends due notifications. Any number may run on one database: claims use SKIP LOCKED and a
+ * lease, every attempt is committed before its send, and a worker that dies mid-send has its
+ * notifications taken over when the lease expires (at least once, never without a record).
+ */
+export class Dispatcher {
+  private readonly orm: MikroORM;
+  private readonly transports: Transports;
+  private readonly log: Logger;
+  private readonly intervalMs: number;
+  private readonly batchSize: number;
+  private readonly leaseMs: number;
+  private readonly maxAttempts: number;
+  private readonly backoffMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** The pass running or last run; passes queue behind it, so two never overlap. */
+  private current: Promise<unknown> = Promise.resolve();
+
+  constructor(options: DispatcherOptions) {
+    this.orm = options.orm;
+    this.transports = options.transports;
+    this.log = options.log;
+    this.intervalMs = options.intervalMs ?? 1000;
+    this.batchSize = options.batchSize ?? 50;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.backoffMs = options.backoffMs ?? 30_000;
+  }
+
+  /** Polls every `intervalMs`, at once again after a full batch. */
+  start(): void {
+    this.stopped = false;
+    this.schedule(this.intervalMs);
+  }
+
+  /** Stops polling; resolves when the running pass has recorded its outcomes. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.current;
+  }
+
+  /** Runs one pass now (after any running one); returns how many notifications it sent or failed. */
+  dispatchDue(): Promise<number> {
+    const pass = this.current.then(() => this.pass());
+    this.current = pass.catch(() => undefined);
+    return pass;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.dispatchDue()
+        .then((n) => this.schedule(n >= this.batchSize ? 0 : this.intervalMs))
+        .catch((err: unknown) => {
+          this.log.error({ err }, 'notification dispatch failed');
+          this.schedule(this.intervalMs);
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async pass(): Promise<number> {
+    const { claimed, exhausted, suppressed } = await claimDue(this.orm.em.fork(), {
+      batchSize: this.batchSize,
+      leaseMs: this.leaseMs,
+      maxAttempts: this.maxAttempts,
+    });
+    if (suppressed > 0)
+      this.log.info({ orders: suppressed }, 'reminders not sent: message read or purged');
+    if (exhausted > 0) this.log.warn({ exhausted }, 'notifications failed: last attempt abandoned');
+    const done = await Promise.all(claimed.map((n) => this.deliver(n)));
+    return exhausted + done.filter(Boolean).length;
+  }
+
+  /** Sends one claimed notification and records the outcome; false if that could not be recorded. */
+  private async deliver(n: Claimed): Promise<boolean> {
+    let sent: { id: string | null } | undefined;
+    let reason = '';
+    try {
+      sent = await this.send(n);
+    } catch (err) {
+      reason = reasonOf(err);
+    }
+    const em = this.orm.em.fork();
+    const at = { notification: n.id, channel: n.channel, attempt: n.attempt };
+    try {
+      if (sent) {
+        if (!(await recordSent(em, n, sent.id))) this.log.warn(at, 'sent after the lease expired');
+        return true;
+      }
+      const options = { maxAttempts: this.maxAttempts, backoffMs: this.backoffMs };
+      const outcome = await recordFailed(em, n, reason, options);
+      this.log.warn({ ...at, outcome, reason }, 'notification not sent');
+      return true;
+    } catch (err) {
+      // Left in Sending: another pass takes it over when the lease expires.
+      this.log.error({ ...at, err, sent: Boolean(sent) }, 'recording a send outcome failed');
+      return false;
+    }
+  }
+
+  private send(n: Claimed): Promise<{ id: string | null }> {
+    switch (n.channel) {
+      case 'EMAIL':
+        return this.transports.email.send({
+          to: n.address,
+          subject: n.subject ?? '',
+          text: n.body,
+        });
+      case 'SMS':
+        return this.transports.sms.send({ to: n.address, text: n.body });
+      default:
+        throw new UnreachableCaseError(n.channel);
+    }
+  }
+}

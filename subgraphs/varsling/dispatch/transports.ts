@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { createTransport } from 'nodemailer';
+import type { Logger } from '../../../platform/logger.js';
+
+export interface EmailMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface SmsMessage {
+  to: string;
+  text: string;
+}
+
+/** Where notices leave the machine. `send` resolves with the provider's id, or throws. */
+export interface Transports {
+  email: { send(m: EmailMessage): Promise<{ id: string | null }> };
+  sms: { send(m: SmsMessage): Promise<{ id: string | null }> };
+  close(): Promise<void>;
+}
+
+export interface TransportSettings {
+  /**
+   * `smtp://user:pass@host:587` or `smtps://…`; query parameters are nodemailer options
+   * (`?ignoreTLS=true`). Unset: e-mails are logged, not sent.
+   */
+  smtpUrl?: string;
+  /** The From address of every e-mail. */
+  smtpFrom: string;
+  /** The SMS provider's endpoint, POSTed `{ from, to, text }`. Unset: SMS are logged, not sent. */
+  smsProviderUrl?: string;
+  /** The sender name or number shown on the phone. */
+  smsSender: string;
+}
+
+/** A provider refused a message or could not be reached; the message says which and why. */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+}
+
+/** How long the SMS provider has to answer. */
+export const SMS_TIMEOUT_MS = 10_000;
+
+/**
+ * SMTP timeouts, kept well below the dispatcher's lease: a send that hangs must fail before
+ * another worker may take the notification over (nodemailer's own socket timeout is 10 min).
+ */
+const SMTP_DEFAULTS: Record<string, string> = {
+  pool: 'true',
+  connectionTimeout: '10000',
+  greetingTimeout: '10000',
+  socketTimeout: '30000',
+};
+
+/**
+ * nodemailer over a pooled SMTP connection when `smtpUrl` is set, else a sink that logs what
+ * would be sent; SMS by HTTP to `smsProviderUrl` when set, else a logging sink. Addresses are
+ * masked in every log line.
+ */
+export function createTransports(settings: TransportSettings, log: Logger): Transports {
+  const email = settings.smtpUrl
+    ? smtpTransport(settings.smtpUrl, settings.smtpFrom)
+    : {
+        send: async (m: EmailMessage) => {
+          log.info(
+            { channel: 'EMAIL', to: maskAddress(m.to), subject: m.subject, text: m.text },
+            'e-mail not sent: no SMTP server configured',
+          );
+          return { id: `dev-${randomUUID()}` };
+        },
+        close: () => undefined,
+      };
+  const sms = settings.smsProviderUrl
+    ? httpSms(settings.smsProviderUrl, settings.smsSender)
+    : {
+        send: async (m: SmsMessage) => {
+          log.info(
+            { channel: 'SMS', to: maskAddress(m.to), text: m.text },
+            'SMS not sent: no SMS provider configured',
+          );
+          return { id: `dev-${randomUUID()}` };
+        },
+      };
+  return {
+    email: { send: (m) => email.send(m) },
+    sms: { send: (m) => sms.send(m) },
+    close: async () => email.close(),
+  };
+}
+
+function smtpTransport(smtpUrl: string, from: string) {
+  const url = new URL(smtpUrl);
+  for (const [key, value] of Object.entries(SMTP_DEFAULTS)) {
+    if (!url.searchParams.has(key)) url.searchParams.set(key, value);
+  }
+  const mailer = createTransport(url.toString());
+  return {
+    send: async (m: EmailMessage) => {
+      try {
+        const info = await mailer.sendMail({ from, to: m.to, subject: m.subject, text: m.text });
+        return { id: typeof info.messageId === 'string' ? info.messageId : null };
+      } catch (err) {
+        throw new TransportError(`SMTP: ${reasonOf(err)}`, { cause: err });
+      }
+    },
+    close: () => mailer.close(),
+  };
+}
+
+function httpSms(providerUrl: string, from: string) {
+  return {
+    send: async (m: SmsMessage) => {
+      let res: Response;
+      try {
+        res = await fetch(providerUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ from, to: m.to, text: m.text }),
+          signal: AbortSignal.timeout(SMS_TIMEOUT_MS),
+        });
+      } catch (err) {
+        throw new TransportError(`SMS provider unreachable: ${reasonOf(err)}`, { cause: err });
+      }
+      const body = await res.text().catch(() => '');
+      if (!res.ok) {
+        throw new TransportError(
+          `SMS provider answered ${res.status} ${res.statusText}: ${body.slice(0, 200)}`.trim(),
+        );
+      }
+      return { id: providerId(body) };
+    },
+  };
+}
+
+/** The provider's `{ id }`, when it sends one. */
+function providerId(body: string): string | null {
+  try {
+    const id: unknown = (JSON.parse(body) as { id?: unknown } | null)?.id;
+    return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The reason an error gives, with its cause's (fetch itself says only "fetch failed"). */
+export function reasonOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.name === 'TimeoutError') return `timed out: ${err.message}`;
+  return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
+}
+
+/** `o***@example.no`, `*******67`: enough to tell addresses apart in a log, not to use them. */
+export function maskAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at > 0) return `${address[0]}***${address.slice(at)}`;
+  return address.length <= 2 ? '**' : '*'.repeat(address.length - 2) + address.slice(-2);
+}

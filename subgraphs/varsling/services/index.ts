@@ -1,0 +1,67 @@
+import { PeerClient } from '../../../platform/peer.js';
+import type { SubgraphRuntime, SubgraphServices } from '../../../platform/subgraph.js';
+import { Dispatcher } from '../dispatch/Dispatcher.js';
+import { createTransports } from '../dispatch/transports.js';
+import { settingsSchema, type Settings } from '../settings.js';
+import { Engine } from './engine.js';
+
+/** Carried by the graph's own services only; lets varsling read every enhet's varslingsadresser. */
+const READ_VARSLINGSADRESSER = 'internal:varslingsadresser:read';
+
+export interface Services extends SubgraphServices {
+  settings: Settings;
+  /** Names and varslingsadresser (null without the peer). */
+  enhetsregisteret: PeerClient | null;
+  engine: Engine | null;
+  dispatcher: Dispatcher | null;
+}
+
+/**
+ * The engine (meldingsboks' events → notification orders) when Enhetsregisteret is known, and
+ * the dispatcher (orders → e-mail and SMS).
+ */
+export async function startServices(runtime: SubgraphRuntime): Promise<Services> {
+  const settings = settingsSchema.parse(runtime.settings);
+  const url = runtime.peers.enhetsregisteret;
+  const enhetsregisteret = url
+    ? new PeerClient('enhetsregisteret', url, runtime.identity, 'varsling', [
+        READ_VARSLINGSADRESSER,
+      ])
+    : null;
+  let engine: Engine | null = null;
+  if (settings.engine && enhetsregisteret) {
+    engine = new Engine({
+      orm: runtime.orm,
+      databaseUrl: runtime.databaseUrl,
+      outboxTable: settings.outboxTable,
+      outboxChannel: settings.outboxChannel,
+      pollMs: settings.outboxPollMs,
+      enhetsregisteret,
+      log: runtime.log,
+    });
+    await engine.start();
+  } else if (settings.engine) {
+    runtime.log.warn('no enhetsregisteret peer: new messages are not turned into notices');
+  }
+  const transports = createTransports(settings, runtime.log);
+  const dispatcher = settings.dispatch
+    ? new Dispatcher({
+        orm: runtime.orm,
+        transports,
+        log: runtime.log,
+        intervalMs: settings.dispatchIntervalMs,
+      })
+    : null;
+  dispatcher?.start();
+  return {
+    settings,
+    enhetsregisteret,
+    engine,
+    dispatcher,
+    close: async () => {
+      await dispatcher?.stop();
+      await engine?.close();
+      await transports.close();
+    },
+  };
+}

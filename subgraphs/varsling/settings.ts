@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+/** Varsling's own settings (from the runner's environment, or a test). */
+export const settingsSchema = z.object({
+  /** Turn meldingsboks' events into notification orders (needs Enhetsregisteret as a peer). */
+  engine: z.boolean().default(true),
+  /** The schema-qualified outbox of meldingsboks and the channel its relay announces on. */
+  outboxTable: z.string().default('meldingsboks.outbox'),
+  outboxChannel: z.string().default('meldingsboks_outbox'),
+  outboxPollMs: z.number().int().positive().default(1_000),
+  /** Send due notifications. */
+  dispatch: z.boolean().default(true),
+  dispatchIntervalMs: z.number().int().positive().default(1_000),
+  /** SMTP server (smtp://user:pass@host:port); unset: a local sink that logs. */
+  smtpUrl: z.string().optional(),
+  smtpFrom: z.string().default('Altinn <ikke-svar@altinn.no>'),
+  /** HTTP SMS provider (POST JSON {from, to, text}); unset: a local sink that logs. */
+  smsProviderUrl: z.string().optional(),
+  smsSender: z.string().default('Altinn'),
+});
+
+export type Settings = z.output<typeof settingsSchema>;
