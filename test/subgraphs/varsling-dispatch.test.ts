@@ -292,12 +292,12 @@ describe('varsling dispatcher', () => {
     // Sends the first, then hangs forever on the rest: the process died mid-batch.
     const send = (m: EmailMessage) =>
       calls++ === 0 ? transports.email.send(m) : new Promise<never>(() => {});
-    void dispatcher({ transports: { ...transports, email: { send } }, leaseMs: 400 }).dispatchDue();
+    void dispatcher({ transports: { ...transports, email: { send } }, leaseMs: 800 }).dispatchDue();
     await until(async () => (await notification(o.id)).status === 'Succeeded');
     const statuses = async () => (await Promise.all(o.ids.map(notification))).map((n) => n.status);
     expect(await statuses()).toEqual(['Succeeded', 'Sending', 'Sending', 'Sending']);
 
-    const restarted = dispatcher({ leaseMs: 400 });
+    const restarted = dispatcher({ leaseMs: 800 });
     expect(await restarted.dispatchDue()).toBe(0); // the dead worker's lease still holds
     await until(async () => (await restarted.dispatchDue(), (await open()) === 0));
     expect(mails.flatMap((m) => m.to).sort()).toEqual(addresses);
@@ -310,6 +310,27 @@ describe('varsling dispatcher', () => {
       ]);
     }
     expect(await orderStatus(o.orderId)).toMatchObject({ status: 'Completed' });
+  });
+
+  it('fails, rather than repeats, a last attempt that left no outcome', async () => {
+    const o = await order([mailTo('last@bedrift.example')]);
+    const hang = { send: () => new Promise<never>(() => {}) };
+    void dispatcher({
+      transports: { ...transports, email: hang },
+      leaseMs: 100,
+      maxAttempts: 1,
+    }).dispatchDue();
+    await until(async () => (await notification(o.id)).status === 'Sending');
+    await sleep(150);
+    expect(await dispatcher({ maxAttempts: 1 }).dispatchDue()).toBe(1);
+    expect(await notification(o.id)).toMatchObject({
+      status: 'Failed',
+      attempts: 1,
+      failure_reason: 'attempt 1: no outcome recorded before the lease expired',
+    });
+    expect((await attempts(o.id)).map((a) => a.outcome)).toEqual(['abandoned']);
+    expect(await orderStatus(o.orderId)).toMatchObject({ status: 'Completed' });
+    expect(mails).toHaveLength(0);
   });
 
   it('names the reason when the SMS provider cannot be reached', async () => {

@@ -113,7 +113,8 @@ export class Dispatcher {
     const at = { notification: n.id, channel: n.channel, attempt: n.attempt };
     try {
       if (sent) {
-        if (!(await recordSent(em, n, sent.id))) this.log.warn(at, 'sent after the lease expired');
+        if (await recordSent(em, n, sent.id)) this.log.debug(at, 'notification sent');
+        else this.log.warn(at, 'sent after the lease had expired: another worker took it over');
         return true;
       }
       const options = { maxAttempts: this.maxAttempts, backoffMs: this.backoffMs };

@@ -14,13 +14,14 @@ export interface NotificationRow {
   kind: string;
   order_status: string;
   status_reason: string | null;
-  planned_at: Date;
+  /** Raw SQL gives timestamps as text. */
+  planned_at: string | Date;
   deferrals: unknown[];
   id: string | null;
   channel: string | null;
   address: string | null;
   status: string | null;
-  sent_at: Date | null;
+  sent_at: string | Date | null;
   failure_reason: string | null;
   attempts: number | null;
 }

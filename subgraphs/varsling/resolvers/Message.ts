@@ -99,8 +99,8 @@ export function toNotification(row: NotificationRow, caller: Caller): Notificati
     status: row.status ?? row.order_status,
     orderStatus: row.order_status,
     reason: row.failure_reason ?? row.status_reason,
-    plannedAt: row.planned_at,
-    sentAt: row.sent_at,
+    plannedAt: new Date(row.planned_at),
+    sentAt: row.sent_at ? new Date(row.sent_at) : null,
     attempts: row.attempts ?? 0,
     deferrals: (row.deferrals ?? []) as DeferralReason[],
   };
@@ -185,7 +185,7 @@ export class EnhetNotificationResolver {
       sent: n('sent'),
       failed: n('failed'),
       remindersNotNeeded: n('reminders_not_needed'),
-      lastSentAt: (row?.last_sent_at as Date | null) ?? null,
+      lastSentAt: row?.last_sent_at ? new Date(row.last_sent_at) : null,
     };
   }
 }

@@ -104,6 +104,7 @@ export class PolicyResolver {
     >('select version, action, actor, at, before, after from policy_change where policy_id = ? order by id', [uuidOrNil(id)]);
     return rows.map((r) => ({
       ...r,
+      at: new Date(r.at),
       before: r.before ? JSON.stringify(r.before) : null,
       after: r.after ? JSON.stringify(r.after) : null,
       changedFields: changedFields(r.before, r.after),

@@ -107,7 +107,7 @@ export class PreviewResolver {
       retiredAt: null,
     } as unknown as NotificationPolicy;
     const variant = [...policies.filter((p) => p.id !== policyId), stand];
-    const messages = await ctx.em.getConnection().execute<
+    const rows = await ctx.em.getConnection().execute<
       Array<{
         recipient_orgnr: string;
         sender_orgnr: string;
@@ -121,6 +121,12 @@ export class PreviewResolver {
        from message_event where published_at >= ? and published_at < ? order by published_at limit ?`,
       [from, to, MAX_MESSAGES + 1],
     );
+    // Raw SQL gives timestamps as text.
+    const messages = rows.map((m) => ({
+      ...m,
+      published_at: new Date(m.published_at),
+      read_at: m.read_at ? new Date(m.read_at) : null,
+    }));
     if (messages.length > MAX_MESSAGES) {
       throw new ClientError(
         ErrorCode.BAD_USER_INPUT,
