@@ -157,6 +157,29 @@ describe('the notification engine (meldingsboks events → notices)', () => {
     ]);
   });
 
+  it("shows an enhet's notification summary to the enhet only", async () => {
+    const query = `{ _entities(representations: [{ __typename: "Enhet", organisasjonsnummer: "310012343" }]) {
+      ... on Enhet { notificationSummary { notices reminders pending sent failed } } } }`;
+    const own = await post(
+      url('varsling'),
+      query,
+      {},
+      await asCaller({ org: '310012343', scope: 'dpv:read' }),
+    );
+    expect(own.errors).toBeUndefined();
+    expect(own.data._entities[0].notificationSummary.notices).toBeGreaterThan(0);
+    for (const claims of [
+      { org: '310024686', scope: 'dpv:read' },
+      { org: '310012343', scope: 'dpv:send' },
+      ADMIN,
+    ]) {
+      const r = await post(url('varsling'), query, {}, await asCaller(claims));
+      expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+    const anonymous = await post(url('varsling'), query, {});
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
   it('simulates a policy change over the real messages of a period', async () => {
     // The bakery has both an e-mail address and a mobile number; the default policy picks e-mail.
     const m = await send('310012343', 'ADMINISTRASJON');

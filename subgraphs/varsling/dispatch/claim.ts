@@ -84,13 +84,15 @@ export function claimDue(em: EntityManager, options: ClaimOptions): Promise<Clai
     const isSuppressed = (d: DueRow) => d.kind === 'REMINDER' && (d.read || d.purged);
     const suppressed = open.filter(isSuppressed);
     const sendable = open.filter((d) => !isSuppressed(d));
-    const exhausted = sendable.filter((d) => d.attempts >= options.maxAttempts);
-    const toSend = sendable.filter((d) => d.attempts < options.maxAttempts);
+    // A takeover is an attempt too: one that would exceed maxAttempts fails instead.
+    const isExhausted = (d: DueRow) => d.status === 'Sending' && d.attempts >= options.maxAttempts;
+    const exhausted = sendable.filter(isExhausted);
+    const toSend = sendable.filter((d) => !isExhausted(d));
 
     await suppress(run, suppressed);
     await closeAbandoned(
       run,
-      sendable.filter((d) => d.status === 'Sending'),
+      open.filter((d) => d.status === 'Sending'),
     );
     if (exhausted.length > 0) {
       await run(

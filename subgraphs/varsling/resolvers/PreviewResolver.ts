@@ -173,7 +173,10 @@ export class PreviewResolver {
             if (nextAllowedMoment(o.plannedAt, DEFAULT_WINDOW).deferrals.length)
               c.outsideWorkingHours++;
           }
-          for (const n of o.notifications) n.channel === 'SMS' ? c.sms++ : c.emails++;
+          for (const n of o.notifications) {
+            if (n.channel === 'SMS') c.sms++;
+            else c.emails++;
+          }
         }
       }
       return c;
