@@ -9,26 +9,27 @@ import {
   type Deferral,
   type SendingWindow,
 } from './calendar.js';
-import { DEFAULT_TEMPLATES } from './policyInput.js';
+import { DEFAULT_TEMPLATES, type PolicyValues } from './policyInput.js';
 import { asReminder, INBOX_URL, render, SERVICE_DESCRIPTIONS } from './templates.js';
 
 /** Confidential post (taushetsbelagt post): notification is mandatory. */
 export const CONFIDENTIAL = '5504/1';
 
 /** What planning needs of a policy (a stored one, or one being previewed). */
-export interface PolicyRules {
-  kind: NotificationKind;
-  channel: NotificationChannel;
-  windowDays: number[];
-  windowStart: string;
-  windowEnd: string;
-  skipHolidays: boolean;
-  reminder: boolean;
-  reminderDelayDays: number;
-  emailSubject: string;
-  emailBody: string;
-  smsText: string;
-}
+export type PolicyRules = Pick<
+  PolicyValues,
+  | 'kind'
+  | 'channel'
+  | 'windowDays'
+  | 'windowStart'
+  | 'windowEnd'
+  | 'skipHolidays'
+  | 'reminder'
+  | 'reminderDelayDays'
+  | 'emailSubject'
+  | 'emailBody'
+  | 'smsText'
+>;
 
 /** Used when no policy applies and a notice is mandatory all the same (confidential post). */
 export const FALLBACK_RULES: PolicyRules = {
