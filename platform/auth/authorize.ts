@@ -14,9 +14,13 @@ export function requireScope(caller: Caller, scope: Scope): void {
   }
 }
 
-/** Throws FORBIDDEN unless the caller holds `scope` and acts for organisation `org`. */
-export function requireActingFor(caller: Caller, org: string, scope: Scope): void {
-  requireScope(caller, scope);
+/**
+ * Throws FORBIDDEN unless the caller acts for organisation `org` and holds `scope` (any one of
+ * them, when given several).
+ */
+export function requireActingFor(caller: Caller, org: string, scope: Scope | Scope[]): void {
+  const scopes = Array.isArray(scope) ? scope : [scope];
+  if (!hasAnyScope(caller, ...scopes)) requireScope(caller, scopes[0]!);
   if (caller.org !== org) {
     throw new ClientError(ErrorCode.FORBIDDEN, `You do not act for organisation ${org}.`);
   }

@@ -40,6 +40,17 @@ export enum Scope {
  */
 export const INTERNAL_SCOPE_PREFIX = 'internal:';
 
+/** The internal scopes the graph's services use with one another. */
+export enum InternalScope {
+  /** Varsling reads every enhet's varslingsadresser in Enhetsregisteret. */
+  READ_VARSLINGSADRESSER = 'internal:varslingsadresser:read',
+}
+
+/** Names who did something, for audit rows: the token subject, else the organisation. */
+export function actorName(caller: Caller): string {
+  return caller.sub ?? `org:${caller.org ?? 'unknown'}`;
+}
+
 export function withoutInternalScopes(caller: Caller): Caller {
   const scopes = [...caller.scopes].filter((s) => !s.startsWith(INTERNAL_SCOPE_PREFIX));
   return Object.freeze({ ...caller, scopes: new Set(scopes) });

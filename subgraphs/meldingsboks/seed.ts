@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DpvService, Language } from './domain/services.js';
 import { ApprovedSender } from './entities/ApprovedSender.js';
-import { inTransaction, insertMessage, type NewMessage } from './services/store.js';
+import { inTransaction } from '../../platform/transaction.js';
+import { insertMessage, type NewMessage } from './services/store.js';
 
 const SKATTEETATEN = '974761076';
 const BRREG = '974760673';

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { inTransaction } from '../../platform/transaction.js';
 import { NotificationChannel, NotificationPolicy } from './entities/NotificationPolicy.js';
 
 /** The demo policies; the columns left out take the varslingsstrategi's defaults. */
@@ -27,24 +28,18 @@ export const DEMO_POLICIES = [
 ] as const;
 
 export async function seed(em: EntityManager): Promise<void> {
-  await em.transactional(async (tx) => {
-    const connection = tx.getConnection();
-    const ctx = tx.getTransactionContext();
+  await inTransaction(em, async (run) => {
     for (const p of DEMO_POLICIES) {
-      const inserted = await connection.execute<Array<{ id: string }>>(
+      const inserted = await run(
         `insert into notification_policy (id, name, channel, sender_orgnr, service_code, changed_by)
          values (?, ?, ?, ?, ?, 'seed') on conflict do nothing returning id`,
         [p.id, p.name, p.channel, p.senderOrgnr, p.serviceCode],
-        'all',
-        ctx,
       );
       if (inserted.length === 0) continue;
-      await connection.execute(
+      await run(
         `insert into policy_change (policy_id, version, action, actor, after)
          select id, version, 'CREATED', 'seed', to_jsonb(p) from notification_policy p where id = ?`,
         [p.id],
-        'all',
-        ctx,
       );
     }
   });

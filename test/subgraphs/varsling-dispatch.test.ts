@@ -362,7 +362,7 @@ describe('varsling dispatcher', () => {
       }),
     ]);
     expect(capture.find({ level: 30, channel: 'SMS' })).toEqual([
-      expect.objectContaining({ to: '*********67', text: 'New message' }),
+      expect.objectContaining({ to: '+47*****567', text: 'New message' }),
     ]);
     expect(JSON.stringify(capture.lines)).not.toMatch(/post@bedrift|91234567/);
     expect((await notification(o.id)).provider_id).toMatch(/^dev-/);

@@ -89,9 +89,15 @@ describe('the notification engine (meldingsboks events → notices)', () => {
     // The reminder is about seven days later, at an allowed moment.
     const gap = Date.parse(own[1]!.plannedAt) - Date.parse(own[0]!.plannedAt);
     expect(gap).toBeGreaterThanOrEqual(6 * 86_400_000);
-    // Others see the address masked.
+    // Others see the address masked; callers without a post scope see nothing.
     const firm = await notifications(m, { org: '310024686', scope: 'dpv:read' });
     expect(firm[0]!.address).toBe('+47*****567');
+    const anonymous = await post(
+      url('varsling'),
+      `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Message { notifications { kind } } } }`,
+      { r: [{ __typename: 'Message', ...m }] },
+    );
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const rows = await db.query(
       `select count(*)::int as n from varsling.notification n join varsling.notification_order o on o.id = n.order_id where o.message_id = $1`,
       [m.id],
@@ -196,6 +202,14 @@ describe('the notification engine (meldingsboks events → notices)', () => {
     );
     expect(r.errors).toBeUndefined();
     const s = r.data.simulatePolicyChange;
+    const backwards = await post(
+      url('varsling'),
+      `query ($from: DateTimeISO!, $to: DateTimeISO!) { simulatePolicyChange(from: $from, to: $to,
+         change: { name: "x", kind: VARSEL, channel: SMS }) { messages } }`,
+      { from: to, to: from },
+      await asCaller(ADMIN),
+    );
+    expect(backwards.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(s.messages).toBeGreaterThan(0);
     // The default (e-mail preferred) becomes SMS preferred: the bakery's notice and reminder
     // move from e-mail to SMS; nothing else changes.

@@ -120,7 +120,10 @@ describe('policies (varsling:admin)', () => {
       [UPDATE, { id, version: 1, input: input() }],
       [`mutation { retirePolicy(id: "${id}", version: 1) { id } }`, {}],
       [`{ previewSchedule(publishedAt: "2026-11-20T15:30:00Z", policyId: "${id}") { kind } }`, {}],
-      [`mutation { x: retirePolicy(id: "${id}", version: 1) { id } }`, {}],
+      [
+        `{ simulatePolicyChange(from: "2026-11-01T00:00:00Z", to: "2026-11-20T00:00:00Z", change: { name: "x", kind: VARSEL, channel: SMS }) { messages } }`,
+        {},
+      ],
     ];
     for (const claims of [null, { org: '310012343', scope: 'dpv:read dpv:send' }]) {
       for (const [query, variables] of operations) {

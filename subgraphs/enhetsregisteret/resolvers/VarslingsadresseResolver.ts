@@ -1,20 +1,17 @@
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import { requireActingFor } from '../../../platform/auth/authorize.js';
-import { INTERNAL_SCOPE_PREFIX, Scope, type Caller } from '../../../platform/auth/caller.js';
+import { InternalScope, Scope, type Caller } from '../../../platform/auth/caller.js';
 import { assertOrgnr } from '../../../platform/domain/orgnr.js';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
 import type { Context } from '../context.js';
 import { Enhet } from '../entities/Enhet.js';
 import { Varslingsadresse, Varslingskanal } from '../entities/Varslingsadresse.js';
 
-/** Carried only by the graph's own services (the gateway strips `internal:` scopes from tokens). */
-export const READ_ALL_VARSLINGSADRESSER = `${INTERNAL_SCOPE_PREFIX}varslingsadresser:read`;
-
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const NORWEGIAN_MOBILE = /^\+47[49]\d{7}$/;
 
 function assertMayRead(caller: Caller, orgnr: string): void {
-  if (caller.scopes.has(READ_ALL_VARSLINGSADRESSER)) return;
+  if (caller.scopes.has(InternalScope.READ_VARSLINGSADRESSER)) return;
   requireActingFor(caller, orgnr, Scope.DPV_READ);
 }
 

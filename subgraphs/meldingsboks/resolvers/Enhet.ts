@@ -9,9 +9,8 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
-import { Scope, type Caller } from '../../../platform/auth/caller.js';
-import { requireScope } from '../../../platform/auth/authorize.js';
-import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { Scope } from '../../../platform/auth/caller.js';
+import { requireActingFor } from '../../../platform/auth/authorize.js';
 import {
   checkFirst,
   connectionType,
@@ -74,13 +73,6 @@ export class InboxClient {
   @Field(() => Int, { description: 'Unread messages the grants let this organisation see.' })
   unreadCount(): Promise<number> {
     return this.unread();
-  }
-}
-
-function requireActingFor(caller: Caller, org: string, scopes: Scope[]): void {
-  if (!scopes.some((s) => caller.scopes.has(s))) requireScope(caller, scopes[0]!);
-  if (caller.org !== org) {
-    throw new ClientError(ErrorCode.FORBIDDEN, `You do not act for organisation ${org}.`);
   }
 }
 

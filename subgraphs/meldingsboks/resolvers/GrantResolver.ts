@@ -7,7 +7,7 @@ import { CONFIDENTIAL, DpvService } from '../domain/services.js';
 import { GrantKind, InboxGrant } from '../entities/InboxGrant.js';
 import { isActiveEnhet } from '../services/enhetsregisteret.js';
 import { FIRM_ROLES } from '../services/roles.js';
-import { inTransaction } from '../services/store.js';
+import { inTransaction } from '../../../platform/transaction.js';
 import { actingOrg, actorOf } from './SendResolver.js';
 
 @InputType({ description: 'What a grant opens.' })

@@ -5,7 +5,8 @@ import { ClientError, ErrorCode } from '../../../platform/errors.js';
 import type { Context } from '../context.js';
 import { checkTransition, MessageStatus } from '../domain/lifecycle.js';
 import { Message } from '../entities/Message.js';
-import { inTransaction, recordStatus } from '../services/store.js';
+import { inTransaction } from '../../../platform/transaction.js';
+import { recordStatus } from '../services/store.js';
 import { uuidOrNil } from '../../../platform/graphql/ids.js';
 import { actorOf } from './SendResolver.js';
 

@@ -1,6 +1,6 @@
 import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { requireScope } from '../../../platform/auth/authorize.js';
-import { Scope, type Caller } from '../../../platform/auth/caller.js';
+import { actorName, Scope, type Caller } from '../../../platform/auth/caller.js';
 import { assertOrgnr } from '../../../platform/domain/orgnr.js';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
 import { uuidOrNil } from '../../../platform/graphql/ids.js';
@@ -10,7 +10,8 @@ import { validateMessage } from '../domain/validateMessage.js';
 import { ApprovedSender } from '../entities/ApprovedSender.js';
 import { Message } from '../entities/Message.js';
 import { isActiveEnhet } from '../services/enhetsregisteret.js';
-import { inTransaction, insertMessage, recordStatus, type Actor } from '../services/store.js';
+import { inTransaction } from '../../../platform/transaction.js';
+import { insertMessage, recordStatus, type Actor } from '../services/store.js';
 import { SendMessageInput } from './inputs.js';
 
 /** Messages a year each sender sends free of charge; beyond it a regular agreement applies. */
@@ -27,7 +28,7 @@ export class SenderUsage {
 }
 
 export function actorOf(caller: Caller): Actor {
-  return { org: caller.org, who: caller.sub ?? `org:${caller.org ?? 'unknown'}` };
+  return { org: caller.org, who: actorName(caller) };
 }
 
 /** The caller's organisation when it acts with `scope`; FORBIDDEN otherwise. */

@@ -1,7 +1,8 @@
 import type { MikroORM } from '../../../platform/orm.js';
 import type { Logger } from '../../../platform/logger.js';
 import { MessageStatus } from '../domain/lifecycle.js';
-import { inTransaction, PUBLISHER, recordStatus } from './store.js';
+import { inTransaction } from '../../../platform/transaction.js';
+import { PUBLISHER, recordStatus } from './store.js';
 
 const BATCH = 500;
 

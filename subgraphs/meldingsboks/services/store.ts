@@ -1,7 +1,5 @@
-import { inTransaction, type Run } from '../../../platform/transaction.js';
+import type { Run } from '../../../platform/transaction.js';
 import { MessageStatus } from '../domain/lifecycle.js';
-
-export { inTransaction, type Run };
 
 /** Writers announce new outbox rows here; the relay positions them. */
 export const OUTBOX_RAW_CHANNEL = 'meldingsboks_outbox_raw';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { maskAddress } from '../domain/mask.js';
 import { createTransport } from 'nodemailer';
 import type { Logger } from '../../../platform/logger.js';
 
@@ -148,11 +149,4 @@ export function reasonOf(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   if (err.name === 'TimeoutError') return `timed out: ${err.message}`;
   return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
-}
-
-/** `o***@example.no`, `*******67`: enough to tell addresses apart in a log, not to use them. */
-export function maskAddress(address: string): string {
-  const at = address.lastIndexOf('@');
-  if (at > 0) return `${address[0]}***${address.slice(at)}`;
-  return address.length <= 2 ? '**' : '*'.repeat(address.length - 2) + address.slice(-2);
 }

@@ -13,6 +13,7 @@ import { hasAnyScope, requireScope } from '../../../platform/auth/authorize.js';
 import { Scope, type Caller } from '../../../platform/auth/caller.js';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
 import type { Context } from '../context.js';
+import { maskAddress } from '../domain/mask.js';
 import { NotificationPolicy } from '../entities/NotificationPolicy.js';
 import type { NotificationRow } from '../loaders/index.js';
 
@@ -73,16 +74,6 @@ export class Notification {
   @Field(() => [DeferralReason]) deferrals!: DeferralReason[];
 }
 
-/** "ola@example.no" → "o***@example.no"; "+4791234567" → "+47*****567". */
-export function mask(channel: string | null, address: string | null): string | null {
-  if (!address) return null;
-  if (channel === 'EMAIL') {
-    const [local = '', domain = ''] = address.split('@');
-    return `${local.slice(0, 1)}***@${domain}`;
-  }
-  return `${address.slice(0, 3)}${'*'.repeat(Math.max(0, address.length - 6))}${address.slice(-3)}`;
-}
-
 /** Who may see notices: anyone meldingsboks lets see the message (any post scope), or an admin. */
 function requirePostScope(caller: Caller): void {
   if (!hasAnyScope(caller, Scope.DPV_READ, Scope.DPV_SEND, Scope.VARSLING_ADMIN)) {
@@ -95,7 +86,7 @@ export function toNotification(row: NotificationRow, caller: Caller): Notificati
   return {
     kind: row.kind,
     channel: row.channel,
-    address: owner ? row.address : mask(row.channel, row.address),
+    address: owner || !row.address ? row.address : maskAddress(row.address),
     status: row.status ?? row.order_status,
     orderStatus: row.order_status,
     reason: row.failure_reason ?? row.status_reason,

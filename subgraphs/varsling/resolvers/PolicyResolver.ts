@@ -1,8 +1,9 @@
 import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { requireScope } from '../../../platform/auth/authorize.js';
-import { Scope } from '../../../platform/auth/caller.js';
+import { actorName, Scope } from '../../../platform/auth/caller.js';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
 import { uuidOrNil } from '../../../platform/graphql/ids.js';
+import { inTransaction, type Run } from '../../../platform/transaction.js';
 import type { Context } from '../context.js';
 import { PolicyInput, validatePolicy, type PolicyValues } from '../domain/policyInput.js';
 import { NotificationPolicy } from '../entities/NotificationPolicy.js';
@@ -60,8 +61,6 @@ const values = (v: PolicyValues) => [
   v.activeFrom,
   v.activeTo,
 ];
-
-const actorOf = (ctx: Context) => ctx.caller.sub ?? `org:${ctx.caller.org ?? 'unknown'}`;
 
 /** Policies for admins (scope varsling:admin); every change is a new version with an audit row. */
 @Resolver(() => NotificationPolicy)
@@ -125,7 +124,7 @@ export class PolicyResolver {
            reminder_delay_days, email_subject, email_body, sms_text, throttle_per_day, active_from,
            active_to, changed_by)
          values (?, ?, ?, ?, ?, ?, ?::smallint[], ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id`,
-        [...values(v), actorOf(ctx)],
+        [...values(v), actorName(ctx.caller)],
       );
       return { id: row!.id, action: 'CREATED', before: null };
     });
@@ -148,7 +147,7 @@ export class PolicyResolver {
       await run(
         `update notification_policy set ${COLUMNS}, version = version + 1, changed_at = now(),
            changed_by = ? where id = ?`,
-        [...values(v), actorOf(ctx), id],
+        [...values(v), actorName(ctx.caller), id],
       );
       return { id, action: 'UPDATED', before };
     });
@@ -169,7 +168,7 @@ export class PolicyResolver {
       await run(
         `update notification_policy set retired_at = now(), version = version + 1,
            changed_at = now(), changed_by = ? where id = ?`,
-        [actorOf(ctx), id],
+        [actorName(ctx.caller), id],
       );
       return { id, action: 'RETIRED', before };
     });
@@ -203,16 +202,12 @@ export class PolicyResolver {
     ) => Promise<{ id: string; action: string; before: Record<string, unknown> | null }>,
   ): Promise<string> {
     try {
-      return await ctx.em.transactional(async (tx) => {
-        const connection = tx.getConnection();
-        const txc = tx.getTransactionContext();
-        const run: Run = (sql, params = []) =>
-          connection.execute(sql, params as never[], 'all', txc) as never;
+      return await inTransaction(ctx.em, async (run) => {
         const { id, action, before } = await change(run);
         await run(
           `insert into policy_change (policy_id, version, action, actor, before, after)
            select id, version, ?, ?, ?::jsonb, to_jsonb(p) from notification_policy p where id = ?`,
-          [action, actorOf(ctx), before ? JSON.stringify(before) : null, id],
+          [action, actorName(ctx.caller), before ? JSON.stringify(before) : null, id],
         );
         return id;
       });
@@ -227,5 +222,3 @@ export class PolicyResolver {
     }
   }
 }
-
-type Run = <T = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;

@@ -1,12 +1,10 @@
+import { InternalScope } from '../../../platform/auth/caller.js';
 import { PeerClient } from '../../../platform/peer.js';
 import type { SubgraphRuntime, SubgraphServices } from '../../../platform/subgraph.js';
 import { Dispatcher } from '../dispatch/Dispatcher.js';
 import { createTransports } from '../dispatch/transports.js';
 import { settingsSchema, type Settings } from '../settings.js';
 import { Engine } from './engine.js';
-
-/** Carried by the graph's own services only; lets varsling read every enhet's varslingsadresser. */
-const READ_VARSLINGSADRESSER = 'internal:varslingsadresser:read';
 
 export interface Services extends SubgraphServices {
   settings: Settings;
@@ -25,7 +23,7 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
   const url = runtime.peers.enhetsregisteret;
   const enhetsregisteret = url
     ? new PeerClient('enhetsregisteret', url, runtime.identity, 'varsling', [
-        READ_VARSLINGSADRESSER,
+        InternalScope.READ_VARSLINGSADRESSER,
       ])
     : null;
   let engine: Engine | null = null;

@@ -29,12 +29,17 @@ const grant = (from: string, to: string, scope: string, claims: Claims = owner(f
     {},
     claims,
   );
-const revoke = (from: string, to: string, kind = 'null') =>
+const revoke = (
+  from: string,
+  to: string,
+  kind = 'null',
+  claims: Claims | null = owner(from),
+) =>
   gql(
     fixture,
     `mutation { revokeInboxAccess(owner: "${from}", grantee: "${to}", kind: ${kind}) { id revokedAt } }`,
     {},
-    owner(from),
+    claims ?? undefined,
   );
 
 /** The ids `claims` sees in the bakery's inbox, or the error codes it gets. */
@@ -195,6 +200,11 @@ describe('grants and clients', () => {
       [ORG.seilforening],
     );
     expect(rows).toEqual([{ n: 0 }]);
+    // Nobody but the owner ends a grant: not the grantee, not without dpv:grant, not anonymous.
+    for (const claims of [owner(ORG.regnskap), reader(ORG.bakeri), null]) {
+      expect(codes(await revoke(ORG.bakeri, ORG.regnskap, 'null', claims))).toEqual(['FORBIDDEN']);
+    }
+    expect(await seen(reader(ORG.regnskap))).toContain(ordinary.id);
   });
 
   it('inboxGrants are visible to the owner only', async () => {

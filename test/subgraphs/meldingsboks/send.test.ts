@@ -258,6 +258,10 @@ describe('sendMessage', () => {
     expect(
       (await gql(fixture, q, { refs: ['batch-a'] }, sender(ORG.oslo))).data.messagesByReference,
     ).toEqual([]);
+    // Only senders ask by reference.
+    for (const claims of [{ org: ORG.skatteetaten, scope: 'dpv:read' }, undefined]) {
+      expect(codes(await gql(fixture, q, { refs: ['batch-a'] }, claims))).toEqual(['FORBIDDEN']);
+    }
     const many = Array.from({ length: 10_000 }, (_, i) => `r${i}`);
     expect((await gql(fixture, q, { refs: many }, sender())).errors).toBeUndefined();
     expect(codes(await gql(fixture, q, { refs: [...many, 'one more'] }, sender()))).toEqual([

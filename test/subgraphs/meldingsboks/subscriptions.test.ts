@@ -162,6 +162,14 @@ describe('messagePublished', () => {
 });
 
 describe('clientMessagePublished (an accounting firm)', () => {
+  it('refuses anonymous callers and callers without dpv:read', async () => {
+    for (const claims of [null, { org: ORG.regnskap, scope: 'dpv:send' }]) {
+      const sub = await subscribe(fixture.subgraph.url, claims, 'clientMessagePublished', {});
+      await until(() => sub.state.errors.length > 0);
+      expect(JSON.stringify(sub.state.errors)).toMatch(/FORBIDDEN|dpv:read/);
+    }
+  });
+
   it("follows every client's inbox that granted it access, stopping when the grant is revoked or the REGN role ends", async () => {
     const firm = await subscribe(
       fixture.subgraph.url,
