@@ -29,12 +29,7 @@ const grant = (from: string, to: string, scope: string, claims: Claims = owner(f
     {},
     claims,
   );
-const revoke = (
-  from: string,
-  to: string,
-  kind = 'null',
-  claims: Claims | null = owner(from),
-) =>
+const revoke = (from: string, to: string, kind = 'null', claims: Claims | null = owner(from)) =>
   gql(
     fixture,
     `mutation { revokeInboxAccess(owner: "${from}", grantee: "${to}", kind: ${kind}) { id revokedAt } }`,
