@@ -5,7 +5,7 @@ import type { Logger } from '../platform/logger.js';
 import { startHttpService, type HttpService } from '../platform/server.js';
 import type { Authenticator } from './auth.js';
 import type { GatewayContext } from './context.js';
-import { createExecutor } from './executor.js';
+import { createExecutor } from './executor/index.js';
 import { checkDocumentSize, useOperationLimits, type OperationLimits } from './limits.js';
 import { GatewayMetrics } from './metrics.js';
 import { useMetrics } from './useMetrics.js';

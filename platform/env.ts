@@ -39,14 +39,6 @@ export const commonEnv = z.object({
 export const optionalUrl = () =>
   z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
 
-/**
- * @apollo/gateway reports usage metrics to Apollo's servers and probes cloud metadata endpoints
- * unless APOLLO_TELEMETRY_DISABLED is set. Nothing of this graph leaves the machine by itself.
- */
-export function disableVendorTelemetry(): void {
-  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
-}
-
 /** `name=value,name=value` into a record, each value checked by `value`. */
 export const pairs = <T>(value: z.ZodType<T>) =>
   z

@@ -1,0 +1,153 @@
+import type {
+  GatewayExecutionResult,
+  GatewayGraphQLRequestContext,
+  GatewayInterface,
+} from '@apollo/server-gateway-interface';
+import { GraphQLError, getVariableValues } from 'graphql';
+import { CALLER_HEADER, REQUEST_ID_HEADER } from '../../platform/auth/internalIdentity.js';
+import type { Logger } from '../../platform/logger.js';
+import { activeSpan, injectTraceContext } from '../../platform/tracing.js';
+import type { GatewayContext } from '../context.js';
+import type { GatewayMetrics } from '../metrics.js';
+import type { SubgraphEndpoint } from '../supergraph.js';
+import { Planner, conditionsOf, type PreparedOperation } from './plan.js';
+import { runPlan, type RunState } from './run.js';
+import { shapeResponse } from './shape.js';
+import { SubgraphClient } from './subgraphClient.js';
+
+export interface ExecutorOptions {
+  supergraphSdl: string;
+  subgraphs: SubgraphEndpoint[];
+  /** Deadline of one subgraph request, by subgraph name. */
+  timeoutMs: (subgraph: string) => number;
+  metrics: GatewayMetrics;
+  log: Logger;
+  /** Prepared plans kept. @default 1000 */
+  maxPlans?: number;
+}
+
+/** The executor, with what the subscription side needs to run the rest of a plan per event. */
+export interface FederationExecutor extends GatewayInterface {
+  readonly planner: Planner;
+  readonly clients: ReadonlyMap<string, SubgraphClient>;
+}
+
+/**
+ * Executes operations by Apollo's query plans with the gateway's own plan runner: undici
+ * keep-alive pools per subgraph, identical fetches shared within a request, plans cached by
+ * operation hash, and the response shaped by the operation. Hosted by Apollo Server as its
+ * `gateway`.
+ */
+export function createExecutor(options: ExecutorOptions): FederationExecutor {
+  const planner = new Planner(options.supergraphSdl, options.maxPlans);
+  const clients = new Map(
+    options.subgraphs.map((s) => [
+      s.name,
+      new SubgraphClient(s.name, s.url, { timeoutMs: options.timeoutMs(s.name) }),
+    ]),
+  );
+  const { metrics } = options;
+  const onFetch: RunState['onFetch'] = (subgraph, seconds, error) => {
+    metrics.subgraphFetchDuration.observe({ subgraph }, seconds);
+    if (error) {
+      const code = error.extensions.code;
+      metrics.subgraphErrors.inc({ subgraph, code: typeof code === 'string' ? code : 'UNKNOWN' });
+    }
+  };
+
+  const execute = async (
+    request: GatewayGraphQLRequestContext<GatewayContext>,
+  ): Promise<GatewayExecutionResult> => {
+    const operationName = request.request.operationName ?? undefined;
+    const variables = request.request.variables ?? {};
+    if (request.operation.variableDefinitions?.length) {
+      const { errors } = getVariableValues(
+        planner.schema,
+        request.operation.variableDefinitions,
+        variables,
+      );
+      if (errors) return { errors };
+    }
+    let prepared: PreparedOperation;
+    try {
+      prepared = planner.prepare(
+        operationName ? `${request.queryHash}\n${operationName}` : request.queryHash,
+        request.document,
+        operationName,
+      );
+    } catch (err) {
+      if (err instanceof GraphQLError) return { errors: [err] };
+      throw err;
+    }
+    if (prepared.plan.node?.kind === 'Subscription') {
+      return {
+        errors: [
+          new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at this URL.', {
+            extensions: { code: 'BAD_REQUEST' },
+          }),
+        ],
+      };
+    }
+
+    const conditions = conditionsOf(prepared, variables);
+    const state: RunState = {
+      clients,
+      supergraphSchema: planner.supergraphSchema,
+      headers: await headersOf(request.context),
+      variables,
+      conditions,
+      data: {},
+      errors: [],
+      inflight: new Map(),
+      done: new Map(),
+      onFetch,
+    };
+    if (prepared.plan.node) await runPlan(state, prepared.plan.node);
+    const shaped = shapeResponse(planner.shapeOf(prepared, conditions), state.data, (nodes) =>
+      planner.introspect(prepared, nodes, variables),
+    );
+    if (state.errors.length > 0) return { data: shaped.data, errors: state.errors };
+    // Like @apollo/gateway: values a subgraph should not have returned are reported beside the
+    // data, not as errors, when no subgraph error explains them.
+    if (shaped.errors.length > 0) {
+      return { data: shaped.data, extensions: { valueCompletion: shaped.errors.map(format) } };
+    }
+    return { data: shaped.data };
+  };
+
+  const listeners = new Set<Parameters<GatewayInterface['onSchemaLoadOrUpdate']>[0]>();
+  return {
+    planner,
+    clients,
+    async load() {
+      for (const listener of listeners) {
+        listener({ apiSchema: planner.schema, coreSupergraphSdl: options.supergraphSdl });
+      }
+      return { schema: planner.schema, executor: execute as never } as never;
+    },
+    onSchemaLoadOrUpdate(callback) {
+      listeners.add(callback);
+      return () => listeners.delete(callback);
+    },
+    async stop() {
+      await Promise.all([...clients.values()].map((c) => c.close()));
+    },
+  };
+}
+
+const BASE_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
+
+/** The headers of every subgraph request of one operation: caller, request id, trace. */
+async function headersOf(context: GatewayContext | undefined): Promise<Record<string, string>> {
+  const headers: Record<string, string> = { ...BASE_HEADERS };
+  if (!context?.forwardedIdentity) return headers;
+  const identity = await context.forwardedIdentity();
+  if (identity) headers[CALLER_HEADER] = identity;
+  headers[REQUEST_ID_HEADER] = context.requestId;
+  if (activeSpan()) injectTraceContext((name, value) => (headers[name] = value));
+  return headers;
+}
+
+function format(error: GraphQLError) {
+  return error.toJSON();
+}

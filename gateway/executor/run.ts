@@ -1,0 +1,226 @@
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { FetchNode, PlanNode, ResponsePath } from '@apollo/query-planner';
+import {
+  applyRewrites,
+  deepMerge,
+  isJsonObject,
+  objectsAt,
+  pathsAt,
+  selectRequires,
+  type JsonObject,
+} from './data.js';
+import type { ConditionValues } from './shape.js';
+import { parseResponse, type SubgraphClient, type SubgraphError } from './subgraphClient.js';
+
+/** Everything one request's plan execution reads and writes. */
+export interface RunState {
+  clients: ReadonlyMap<string, SubgraphClient>;
+  supergraphSchema: GraphQLSchema;
+  /** Headers of every subgraph request of this operation. */
+  headers: Record<string, string>;
+  variables: Readonly<Record<string, unknown>>;
+  conditions: ConditionValues;
+  /** The response being assembled. */
+  data: JsonObject;
+  errors: GraphQLError[];
+  /** Identical requests under way, by subgraph and body: sent once, parsed by each user. */
+  inflight: Map<string, Promise<string>>;
+  /** Completion of fetches with an id, for deferred nodes that depend on them. */
+  done: Map<string, Promise<void>>;
+  /** Called after every subgraph request. */
+  onFetch?: (subgraph: string, seconds: number, error: GraphQLError | undefined) => void;
+}
+
+/** Where a node runs: the objects at a response path (with `@` for list elements). */
+interface Cursor {
+  path: ResponsePath;
+  objects: JsonObject[];
+}
+
+/** Runs a plan node against the response in `state.data`. */
+export function runPlan(state: RunState, node: PlanNode): Promise<void> {
+  return run(state, node, { path: [], objects: [state.data] });
+}
+
+async function run(state: RunState, node: PlanNode, cursor: Cursor): Promise<void> {
+  switch (node.kind) {
+    case 'Fetch':
+      return fetchNode(state, node, cursor);
+    case 'Sequence':
+      for (const child of node.nodes) await run(state, child, cursor);
+      return;
+    case 'Parallel':
+      await Promise.all(node.nodes.map((child) => run(state, child, cursor)));
+      return;
+    case 'Flatten': {
+      const objects: JsonObject[] = [];
+      for (const object of cursor.objects) objectsAt(object, node.path, 0, objects);
+      if (objects.length === 0) return;
+      return run(state, node.node, { path: [...cursor.path, ...node.path], objects });
+    }
+    case 'Condition': {
+      const branch = state.conditions[node.condition] === true ? node.ifClause : node.elseClause;
+      if (branch) await run(state, branch, cursor);
+      return;
+    }
+    case 'Defer': {
+      // Not streamed: the deferred parts are executed after their dependencies and answered
+      // in the same response. Their paths start at the root.
+      if (node.primary.node) await run(state, node.primary.node, cursor);
+      await Promise.all(
+        node.deferred.map(async (deferred) => {
+          await Promise.all(deferred.depends.map((d) => state.done.get(d.id)));
+          if (deferred.node) await run(state, deferred.node, { path: [], objects: [state.data] });
+        }),
+      );
+      return;
+    }
+  }
+}
+
+/** The fixed part of a fetch's request body, computed once per plan. */
+const bodies = new WeakMap<FetchNode, string>();
+
+function bodyPrefix(fetch: FetchNode): string {
+  let prefix = bodies.get(fetch);
+  if (prefix === undefined) {
+    prefix = `{"query":${JSON.stringify(fetch.operation)}`;
+    if (fetch.operationName) prefix += `,"operationName":${JSON.stringify(fetch.operationName)}`;
+    prefix += ',"variables":';
+    bodies.set(fetch, prefix);
+  }
+  return prefix;
+}
+
+function fetchNode(state: RunState, fetch: FetchNode, cursor: Cursor): Promise<void> {
+  const running = fetchInto(state, fetch, cursor).catch((err: unknown) => {
+    state.errors.push(
+      err instanceof GraphQLError
+        ? err
+        : new GraphQLError(err instanceof Error ? err.message : String(err), {
+            extensions: { serviceName: fetch.serviceName },
+          }),
+    );
+  });
+  if (fetch.id !== undefined) state.done.set(fetch.id, running);
+  return running;
+}
+
+async function fetchInto(state: RunState, fetch: FetchNode, cursor: Cursor): Promise<void> {
+  const client = state.clients.get(fetch.serviceName);
+  if (!client) throw new Error(`No subgraph named "${fetch.serviceName}"`);
+  const variables: Record<string, unknown> = {};
+  for (const name of fetch.variableUsages ?? []) {
+    const value = state.variables[name];
+    if (value !== undefined) variables[name] = value;
+  }
+
+  if (!fetch.requires) {
+    const response = await send(state, client, fetch, variables);
+    if (response.errors)
+      reportErrors(state, fetch, response.errors, (path) => [...rootPath(cursor), ...path]);
+    if (!isJsonObject(response.data)) return;
+    applyRewrites(state.supergraphSchema, fetch.outputRewrites, response.data);
+    for (const object of cursor.objects) deepMerge(object, response.data);
+    return;
+  }
+
+  const representations: unknown[] = [];
+  const targets: number[] = [];
+  cursor.objects.forEach((object, index) => {
+    const representation = selectRequires(state.supergraphSchema, object, fetch.requires!);
+    if (isJsonObject(representation) && representation.__typename) {
+      applyRewrites(state.supergraphSchema, fetch.inputRewrites, representation);
+      representations.push(representation);
+      targets.push(index);
+    }
+  });
+  if (representations.length === 0) return;
+  if ('representations' in variables) throw new Error('Variables cannot contain "representations"');
+  variables.representations = representations;
+
+  const response = await send(state, client, fetch, variables);
+  if (response.errors) {
+    let paths: (string | number)[][] | undefined;
+    reportErrors(state, fetch, response.errors, (path) => {
+      if (path[0] !== '_entities' || typeof path[1] !== 'number') return undefined;
+      paths ??= entityPaths(state, cursor);
+      const target = targets[path[1]];
+      const entityPath = target === undefined ? undefined : paths[target];
+      return entityPath ? [...entityPath, ...path.slice(2)] : undefined;
+    });
+  }
+  const entities = isJsonObject(response.data) ? response.data._entities : undefined;
+  if (entities === undefined || entities === null) return;
+  if (!Array.isArray(entities) || entities.length !== representations.length) {
+    throw new GraphQLError(
+      `Subgraph "${fetch.serviceName}" answered ${Array.isArray(entities) ? entities.length : 'no list of'} entities for ${representations.length} representations`,
+      { extensions: { code: 'INVALID_GRAPHQL', serviceName: fetch.serviceName } },
+    );
+  }
+  for (let i = 0; i < entities.length; i++) {
+    const entity: unknown = entities[i];
+    if (!isJsonObject(entity)) continue;
+    const target = cursor.objects[targets[i]!]!;
+    if (!entity.__typename) entity.__typename = target.__typename;
+    applyRewrites(state.supergraphSchema, fetch.outputRewrites, entity);
+    deepMerge(target, entity);
+  }
+}
+
+/** Sends one fetch; an identical request already under way in this operation is shared. */
+async function send(
+  state: RunState,
+  client: SubgraphClient,
+  fetch: FetchNode,
+  variables: Record<string, unknown>,
+) {
+  const body = bodyPrefix(fetch) + JSON.stringify(variables) + '}';
+  const key = `${fetch.serviceName}\n${body}`;
+  let text = state.inflight.get(key);
+  if (!text) {
+    const began = performance.now();
+    text = client.post(body, state.headers);
+    state.inflight.set(key, text);
+    text.then(
+      () => state.onFetch?.(fetch.serviceName, (performance.now() - began) / 1000, undefined),
+      (err: GraphQLError) =>
+        state.onFetch?.(fetch.serviceName, (performance.now() - began) / 1000, err),
+    );
+  }
+  // Each user parses its own copy: merging mutates the parsed objects.
+  return parseResponse(fetch.serviceName, await text);
+}
+
+/** The response path of a root fetch's errors (mutations and queries run at the root). */
+function rootPath(cursor: Cursor): (string | number)[] {
+  return cursor.path.filter((p): p is string => p !== '@');
+}
+
+function entityPaths(state: RunState, cursor: Cursor): (string | number)[][] {
+  return pathsAt(state.data, cursor.path);
+}
+
+function reportErrors(
+  state: RunState,
+  fetch: FetchNode,
+  errors: readonly SubgraphError[],
+  pathOf: (path: readonly (string | number)[]) => (string | number)[] | undefined,
+): void {
+  for (const error of errors) {
+    const extensions: Record<string, unknown> = {
+      ...error.extensions,
+      serviceName: fetch.serviceName,
+    };
+    if (typeof extensions.code !== 'string') extensions.code = 'DOWNSTREAM_SERVICE_ERROR';
+    state.errors.push(
+      new GraphQLError(
+        error.message || `Error while fetching subquery from service "${fetch.serviceName}"`,
+        {
+          path: Array.isArray(error.path) ? pathOf(error.path) : undefined,
+          extensions,
+        },
+      ),
+    );
+  }
+}
