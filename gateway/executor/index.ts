@@ -90,6 +90,19 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
     }
 
     const conditions = conditionsOf(prepared, variables);
+    const shape = planner.shapeOf(prepared, conditions);
+    if (!prepared.plan.node && shape.needsData(prepared.rootType)) {
+      // The planner found no way to reach a requested field (a supergraph that composes but
+      // cannot serve it): an error, not a silent null.
+      return {
+        data: null,
+        errors: [
+          new GraphQLError('The operation cannot be planned: no subgraph can resolve its fields.', {
+            extensions: { code: 'QUERY_PLANNING_FAILED' },
+          }),
+        ],
+      };
+    }
     const state: RunState = {
       clients,
       supergraphSchema: planner.supergraphSchema,
@@ -103,7 +116,7 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
       onFetch,
     };
     if (prepared.plan.node) await runPlan(state, prepared.plan.node);
-    const shaped = shapeResponse(planner.shapeOf(prepared, conditions), state.data, (nodes) =>
+    const shaped = shapeResponse(shape, state.data, (nodes) =>
       planner.introspect(prepared, nodes, variables),
     );
     if (state.errors.length > 0) return { data: shaped.data, errors: state.errors };

@@ -79,6 +79,13 @@ export class Shape {
     return fields;
   }
 
+  /** True when an object of `runtimeType` needs fields besides `__typename` and introspection. */
+  needsData(runtimeType: GraphQLCompositeType): boolean {
+    return this.fields(runtimeType).some(
+      (f) => f.kind === FieldKind.Leaf || f.kind === FieldKind.Composite,
+    );
+  }
+
   private collect(runtimeType: GraphQLCompositeType): ShapedField[] {
     const groups = new Map<string, { nodes: FieldNode[]; scope: GraphQLCompositeType }>();
     const visit = (selectionSet: SelectionSetNode, scope: GraphQLCompositeType) => {

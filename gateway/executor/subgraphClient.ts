@@ -72,7 +72,7 @@ export class SubgraphClient {
         extensions: {
           code: ErrorCode.SUBGRAPH_UNAVAILABLE,
           serviceName: this.name,
-          http: { status },
+          response: { status },
         },
       },
     );
