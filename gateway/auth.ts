@@ -38,6 +38,8 @@ export interface AuthOptions {
 /** Turns an `Authorization` header into a caller, or refuses it with HTTP 401. */
 export interface Authenticator {
   authenticate(authorization: string | undefined): Promise<Caller>;
+  /** As `authenticate`, with when the token expires (epoch ms; null when anonymous). */
+  verify(authorization: string | undefined): Promise<{ caller: Caller; expiresAt: number | null }>;
   /** `jwks` or `development`. */
   mode: 'jwks' | 'development';
 }
@@ -54,31 +56,51 @@ export async function createAuthenticator(options: AuthOptions): Promise<Authent
   return authenticator('development', publicKey, DEV_ISSUER, DEV_AUDIENCE);
 }
 
+/** Verified tokens kept (each until it expires). */
+const MAX_VERIFIED = 10_000;
+
 function authenticator(
   mode: Authenticator['mode'],
   key: CryptoKey | JWTVerifyGetKey,
   issuer: string,
   audience: string,
 ): Authenticator {
+  // A token verified once stays good until it expires: verified callers are kept by token, so
+  // a client's every request does not pay for a signature check.
+  const verified = new Map<string, { caller: Caller; expiresAt: number }>();
+  const verify = async (authorization: string | undefined) => {
+    if (authorization === undefined || authorization === '') {
+      return { caller: ANONYMOUS, expiresAt: null };
+    }
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (!match) throw unauthenticated('malformed', 'Authorization must be "Bearer <token>".');
+    const token = match[1]!;
+    const hit = verified.get(token);
+    if (hit && hit.expiresAt > Date.now()) return hit;
+    try {
+      const { payload } = await jwtVerify(token, key as CryptoKey, {
+        issuer,
+        audience,
+        algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+        requiredClaims: ['exp', 'sub'],
+        clockTolerance: 5,
+      });
+      const result = {
+        caller: withoutInternalScopes(callerFrom(payload)),
+        expiresAt: payload.exp! * 1000,
+      };
+      verified.delete(token);
+      verified.set(token, result);
+      if (verified.size > MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+      return result;
+    } catch (err) {
+      throw unauthenticated(...reasonOf(err));
+    }
+  };
   return {
     mode,
-    async authenticate(authorization) {
-      if (authorization === undefined || authorization === '') return ANONYMOUS;
-      const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-      if (!match) throw unauthenticated('malformed', 'Authorization must be "Bearer <token>".');
-      try {
-        const { payload } = await jwtVerify(match[1]!, key as CryptoKey, {
-          issuer,
-          audience,
-          algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
-          requiredClaims: ['exp', 'sub'],
-          clockTolerance: 5,
-        });
-        return withoutInternalScopes(callerFrom(payload));
-      } catch (err) {
-        throw unauthenticated(...reasonOf(err));
-      }
-    },
+    verify,
+    authenticate: async (authorization) => (await verify(authorization)).caller,
   };
 }
 

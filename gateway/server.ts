@@ -72,7 +72,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         log: requestLog,
         caller,
         forwardedIdentity: once(async () =>
-          caller.anonymous ? null : options.identity.sign(caller),
+          caller.anonymous ? null : options.identity.signReused(caller),
         ),
       };
     },

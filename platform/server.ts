@@ -69,6 +69,8 @@ export async function startHttpService<Ctx extends LoggingContext>(
   if (options.subscriptions && !schema) throw new Error('subscriptions need options.apollo.schema');
   const app = express();
   app.disable('x-powered-by');
+  // GraphQL answers are not cached by ETag; hashing every body costs CPU for nothing.
+  app.set('etag', false);
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<Ctx>({
     ...options.apollo,

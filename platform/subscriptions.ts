@@ -13,7 +13,7 @@ import {
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { REQUEST_ID_HEADER } from './auth/internalIdentity.js';
+import { CALLER_HEADER, REQUEST_ID_HEADER } from './auth/internalIdentity.js';
 import { errorFormatter } from './errors.js';
 import type { Logger } from './logger.js';
 import { requestIdOf, type LoggingContext } from './requestLog.js';
@@ -80,7 +80,18 @@ export function serveSubscriptions<Ctx extends LoggingContext>(
           return false;
         }
       },
-      context: (ctx) => ctx.extra.context,
+      // A gateway multiplexes many callers over one connection: an operation that carries its
+      // own signed caller in `extensions` runs as that caller, others as the connection's.
+      context: (ctx, _id, payload) => {
+        const caller = payload.extensions?.[CALLER_HEADER];
+        if (typeof caller !== 'string') return ctx.extra.context;
+        return subscriptions.context(
+          { [CALLER_HEADER]: caller },
+          log.child({
+            requestId: requestIdOf(payload.extensions?.[REQUEST_ID_HEADER] as string | undefined),
+          }),
+        );
+      },
       // Parse and validate here, so that a bad operation is an error message with Apollo's code
       // (and Apollo's introspection rule), not a closed socket.
       onSubscribe: (_ctx, _id, payload) => {

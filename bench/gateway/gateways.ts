@@ -15,6 +15,8 @@ export interface GatewayRun {
   devKeyPath: string;
   /** Hive Gateway shares identical in-flight subgraph requests (its default). */
   hiveDedupe: boolean;
+  /** Node options every gateway starts with (the same for all three). */
+  nodeFlags: string[];
 }
 
 export interface RunningGateway {
@@ -62,7 +64,7 @@ function commandOf(name: GatewayName, run: GatewayRun) {
   switch (name) {
     case 'ours':
       return {
-        command: ['node', 'dist/gateway/main.js'],
+        command: ['node', ...run.nodeFlags, 'dist/gateway/main.js'],
         env: {
           ...common,
           ...GENEROUS_LIMITS,
@@ -82,6 +84,7 @@ function commandOf(name: GatewayName, run: GatewayRun) {
       return {
         command: [
           'node',
+          ...run.nodeFlags,
           'dist/bench/gateway/apollo.js',
           '--supergraph',
           run.supergraphPath,
@@ -96,6 +99,7 @@ function commandOf(name: GatewayName, run: GatewayRun) {
       return {
         command: [
           'node',
+          ...run.nodeFlags,
           'bench/peers/node_modules/@graphql-hive/gateway/dist/bin.js',
           'supergraph',
           run.supergraphPath,

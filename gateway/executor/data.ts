@@ -35,11 +35,12 @@ export function setOwn(object: JsonObject, key: string, value: unknown): void {
 /** Merges `source` into `target`: objects key by key, lists of equal length element by element. */
 export function deepMerge(target: JsonObject, source: unknown): void {
   if (!isJsonObject(source)) return;
-  for (const key in source) {
-    if (!hasOwn.call(source, key)) continue;
+  const keys = Object.keys(source);
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
     const value = source[key];
     if (value === undefined) continue;
-    const existing = own(target, key);
+    const existing = key in Object.prototype ? own(target, key) : target[key];
     if (isJsonObject(existing) && isJsonObject(value)) {
       deepMerge(existing, value);
     } else if (

@@ -3,7 +3,13 @@ import type {
   GatewayGraphQLRequestContext,
   GatewayInterface,
 } from '@apollo/server-gateway-interface';
-import { GraphQLError, getVariableValues } from 'graphql';
+import {
+  GraphQLError,
+  getVariableValues,
+  type DocumentNode,
+  type OperationDefinitionNode,
+} from 'graphql';
+import type { PlanNode } from '@apollo/query-planner';
 import { CALLER_HEADER, REQUEST_ID_HEADER } from '../../platform/auth/internalIdentity.js';
 import type { Logger } from '../../platform/logger.js';
 import { activeSpan, injectTraceContext } from '../../platform/tracing.js';
@@ -11,6 +17,7 @@ import type { GatewayContext } from '../context.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { SubgraphEndpoint } from '../supergraph.js';
 import { Planner, conditionsOf, type PreparedOperation } from './plan.js';
+import type { JsonObject } from './data.js';
 import { runPlan, type RunState } from './run.js';
 import { shapeResponse } from './shape.js';
 import { SubgraphClient } from './subgraphClient.js';
@@ -24,12 +31,37 @@ export interface ExecutorOptions {
   log: Logger;
   /** Prepared plans kept. @default 1000 */
   maxPlans?: number;
+  /**
+   * Share an identical subgraph query under way among concurrent requests of the same caller.
+   * @default true
+   */
+  shareQueries?: boolean;
 }
 
 /** The executor, with what the subscription side needs to run the rest of a plan per event. */
 export interface FederationExecutor extends GatewayInterface {
   readonly planner: Planner;
   readonly clients: ReadonlyMap<string, SubgraphClient>;
+  /** Checks the variables and finds (or makes) the plan of an operation, by its hash `key`. */
+  prepare(
+    key: string,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    operationName: string | undefined,
+    variables: Readonly<Record<string, unknown>>,
+  ): PreparedOperation | { errors: readonly GraphQLError[] };
+  /**
+   * Runs `node` over `data` (empty for a query or mutation; a subscription event's data for the
+   * rest of its plan) and shapes the response; `errors` are errors already in it.
+   */
+  runOperation(
+    prepared: PreparedOperation,
+    variables: Readonly<Record<string, unknown>>,
+    headers: Record<string, string>,
+    node: PlanNode | undefined,
+    data?: JsonObject,
+    errors?: GraphQLError[],
+  ): Promise<GatewayExecutionResult>;
 }
 
 /**
@@ -47,6 +79,7 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
     ]),
   );
   const { metrics } = options;
+  const shared = new Map<string, Promise<string>>();
   const onFetch: RunState['onFetch'] = (subgraph, seconds, error) => {
     metrics.subgraphFetchDuration.observe({ subgraph }, seconds);
     if (error) {
@@ -55,40 +88,15 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
     }
   };
 
-  const execute = async (
-    request: GatewayGraphQLRequestContext<GatewayContext>,
+  /** Runs `node` (the whole plan, or the rest of a subscription's) and shapes the result. */
+  const runOperation = async (
+    prepared: PreparedOperation,
+    variables: Readonly<Record<string, unknown>>,
+    headers: Record<string, string>,
+    node: PlanNode | undefined,
+    data: JsonObject = {},
+    errors: GraphQLError[] = [],
   ): Promise<GatewayExecutionResult> => {
-    const operationName = request.request.operationName ?? undefined;
-    const variables = request.request.variables ?? {};
-    if (request.operation.variableDefinitions?.length) {
-      const { errors } = getVariableValues(
-        planner.schema,
-        request.operation.variableDefinitions,
-        variables,
-      );
-      if (errors) return { errors };
-    }
-    let prepared: PreparedOperation;
-    try {
-      prepared = planner.prepare(
-        operationName ? `${request.queryHash}\n${operationName}` : request.queryHash,
-        request.document,
-        operationName,
-      );
-    } catch (err) {
-      if (err instanceof GraphQLError) return { errors: [err] };
-      throw err;
-    }
-    if (prepared.plan.node?.kind === 'Subscription') {
-      return {
-        errors: [
-          new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at this URL.', {
-            extensions: { code: 'BAD_REQUEST' },
-          }),
-        ],
-      };
-    }
-
     const conditions = conditionsOf(prepared, variables);
     const shape = planner.shapeOf(prepared, conditions);
     if (!prepared.plan.node && shape.needsData(prepared.rootType)) {
@@ -106,16 +114,18 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
     const state: RunState = {
       clients,
       supergraphSchema: planner.supergraphSchema,
-      headers: await headersOf(request.context),
+      headers,
       variables,
       conditions,
-      data: {},
-      errors: [],
+      data,
+      errors,
       inflight: new Map(),
+      shared: options.shareQueries === false ? undefined : shared,
+      caller: headers[CALLER_HEADER],
       done: new Map(),
       onFetch,
     };
-    if (prepared.plan.node) await runPlan(state, prepared.plan.node);
+    if (node) await runPlan(state, node);
     const shaped = shapeResponse(shape, state.data, (nodes) =>
       planner.introspect(prepared, nodes, variables),
     );
@@ -128,10 +138,65 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
     return { data: shaped.data };
   };
 
+  /** Checks the variables and finds (or makes) the plan; errors are the client's. */
+  const prepare = (
+    key: string,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    operationName: string | undefined,
+    variables: Readonly<Record<string, unknown>>,
+  ): PreparedOperation | { errors: readonly GraphQLError[] } => {
+    if (operation.variableDefinitions?.length) {
+      const { errors } = getVariableValues(
+        planner.schema,
+        operation.variableDefinitions,
+        variables,
+      );
+      if (errors) return { errors };
+    }
+    try {
+      return planner.prepare(
+        operationName ? `${key}\n${operationName}` : key,
+        document,
+        operationName,
+      );
+    } catch (err) {
+      if (err instanceof GraphQLError) return { errors: [err] };
+      throw err;
+    }
+  };
+
+  const execute = async (
+    request: GatewayGraphQLRequestContext<GatewayContext>,
+  ): Promise<GatewayExecutionResult> => {
+    const variables = request.request.variables ?? {};
+    const prepared = prepare(
+      request.queryHash,
+      request.document,
+      request.operation,
+      request.request.operationName ?? undefined,
+      variables,
+    );
+    if ('errors' in prepared) return { errors: prepared.errors };
+    const node = prepared.plan.node;
+    if (node?.kind === 'Subscription') {
+      return {
+        errors: [
+          new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at this URL.', {
+            extensions: { code: 'BAD_REQUEST' },
+          }),
+        ],
+      };
+    }
+    return runOperation(prepared, variables, await headersOf(request.context), node);
+  };
+
   const listeners = new Set<Parameters<GatewayInterface['onSchemaLoadOrUpdate']>[0]>();
   return {
     planner,
     clients,
+    prepare,
+    runOperation,
     async load() {
       for (const listener of listeners) {
         listener({ apiSchema: planner.schema, coreSupergraphSdl: options.supergraphSdl });
@@ -151,7 +216,9 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
 const BASE_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
 /** The headers of every subgraph request of one operation: caller, request id, trace. */
-async function headersOf(context: GatewayContext | undefined): Promise<Record<string, string>> {
+export async function headersOf(
+  context: GatewayContext | undefined,
+): Promise<Record<string, string>> {
   const headers: Record<string, string> = { ...BASE_HEADERS };
   if (!context?.forwardedIdentity) return headers;
   const identity = await context.forwardedIdentity();

@@ -25,6 +25,13 @@ export interface RunState {
   errors: GraphQLError[];
   /** Identical requests under way, by subgraph and body: sent once, parsed by each user. */
   inflight: Map<string, Promise<string>>;
+  /**
+   * Identical queries under way for any request of the same caller, shared across requests
+   * (mutations never are). Keyed also by `caller`.
+   */
+  shared?: Map<string, Promise<string>>;
+  /** Who the subgraphs see as the caller: requests of different callers never share a fetch. */
+  caller?: string;
   /** Completion of fetches with an id, for deferred nodes that depend on them. */
   done: Map<string, Promise<void>>;
   /** Called after every subgraph request. */
@@ -176,12 +183,18 @@ async function send(
   variables: Record<string, unknown>,
 ) {
   const body = bodyPrefix(fetch) + JSON.stringify(variables) + '}';
-  const key = `${fetch.serviceName}\n${body}`;
-  let text = state.inflight.get(key);
+  const shared = fetch.operationKind === 'query' ? state.shared : undefined;
+  const inflight = shared ?? state.inflight;
+  const key = `${fetch.serviceName}\n${shared ? (state.caller ?? '') : ''}\n${body}`;
+  let text = inflight.get(key);
   if (!text) {
     const began = performance.now();
     text = client.post(body, state.headers);
-    state.inflight.set(key, text);
+    inflight.set(key, text);
+    if (shared) {
+      const forget = () => void shared.delete(key);
+      text.then(forget, forget);
+    }
     text.then(
       () => state.onFetch?.(fetch.serviceName, (performance.now() - began) / 1000, undefined),
       (err: GraphQLError) =>

@@ -10,7 +10,6 @@ import {
   isLeafType,
   isObjectType,
   isScalarType,
-  valueFromAST,
   type DirectiveNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -44,15 +43,33 @@ const enum FieldKind {
 
 interface ShapedField {
   responseName: string;
+  /** The name is also a property of every object (`constructor`…): read own properties only. */
+  inherited?: boolean;
   kind: FieldKind;
-  /** The field's type with its list and non-null wrappers. */
-  type: GraphQLOutputType;
-  /** Of a leaf field: its named type. */
-  leaf?: GraphQLLeafType;
-  /** Of a composite field: the selection below it. */
-  shape?: Shape;
+  /** The field's type, compiled (leaf and composite fields). */
+  value?: ValueType;
   /** Introspection fields: the field nodes, executed by graphql-js. */
   nodes?: FieldNode[];
+}
+
+/** A field's type with its wrappers, compiled once so completion makes no type checks. */
+interface ValueType {
+  nonNull: boolean;
+  /** Of a list: its elements' type. */
+  list?: ValueType;
+  /** Of a leaf: whether a value is one of it. */
+  leaf?: (value: unknown) => boolean;
+  /** Of an object, interface or union: the selection below it. */
+  shape?: Shape;
+}
+
+function compileType(type: GraphQLOutputType, shapeOf: () => Shape | undefined): ValueType {
+  if (type instanceof GraphQLNonNull)
+    return { ...compileType(type.ofType, shapeOf), nonNull: true };
+  if (type instanceof GraphQLList)
+    return { nonNull: false, list: compileType(type.ofType, shapeOf) };
+  if (isLeafType(type)) return { nonNull: false, leaf: leafCheck(type) };
+  return { nonNull: false, shape: shapeOf() };
 }
 
 /** Variables as `@skip`/`@include` see them (given values over defaults). */
@@ -113,34 +130,42 @@ export class Shape {
     for (const selectionSet of this.selectionSets) visit(selectionSet, this.parentType);
 
     const fields: ShapedField[] = [];
+    const push = (field: ShapedField) =>
+      fields.push(
+        field.responseName in Object.prototype ? { ...field, inherited: true } : field,
+      );
     for (const [responseName, { nodes, scope }] of groups) {
       const name = nodes[0]!.name.value;
       if (name === '__typename') {
-        fields.push({ responseName, kind: FieldKind.Typename, type: this.parentType as never });
+        push({ responseName, kind: FieldKind.Typename });
         continue;
       }
       if (name === '__schema' || name === '__type') {
-        fields.push({ responseName, kind: FieldKind.Introspection, type: null as never, nodes });
+        push({ responseName, kind: FieldKind.Introspection, nodes });
         continue;
       }
       const definition = fieldOf(runtimeType, name) ?? fieldOf(scope, name);
       if (!definition) continue;
       const named = namedTypeOf(definition.type);
       if (isLeafType(named)) {
-        fields.push({ responseName, kind: FieldKind.Leaf, type: definition.type, leaf: named });
+        push({
+          responseName,
+          kind: FieldKind.Leaf,
+          value: compileType(definition.type, () => undefined),
+        });
       } else {
         const selectionSets = nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
-        fields.push({
+        const shape = new Shape(
+          this.schema,
+          this.fragments,
+          this.conditions,
+          named as GraphQLCompositeType,
+          selectionSets,
+        );
+        push({
           responseName,
           kind: FieldKind.Composite,
-          type: definition.type,
-          shape: new Shape(
-            this.schema,
-            this.fragments,
-            this.conditions,
-            named as GraphQLCompositeType,
-            selectionSets,
-          ),
+          value: compileType(definition.type, () => shape),
         });
       }
     }
@@ -207,7 +232,7 @@ export function shapeResponse(
   introspect: (nodes: FieldNode[]) => unknown,
 ): ShapeResult {
   const state: ShapeState = { errors: [], path: [], introspect, schema: root['schema'] };
-  const data = completeObject(state, root, root.parentType, input, true);
+  const data = completeObject(state, root, input, true);
   return { data: data === INVALID ? null : data, errors: state.errors };
 }
 
@@ -221,10 +246,10 @@ interface ShapeState {
 function completeObject(
   state: ShapeState,
   shape: Shape,
-  staticType: GraphQLCompositeType,
   input: JsonObject,
   root = false,
 ): JsonObject | typeof INVALID | null {
+  const staticType = shape.parentType;
   const typename = input.__typename;
   let runtimeType = staticType;
   if (typeof typename === 'string' && typename !== staticType.name && !root) {
@@ -240,98 +265,110 @@ function completeObject(
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!;
     const name = field.responseName;
+    let value: unknown;
     switch (field.kind) {
       case FieldKind.Typename: {
-        let value = own(input, name);
-        if ((value === undefined || value === null) && name !== '__typename') value = typename;
+        let given = own(input, name);
+        if ((given === undefined || given === null) && name !== '__typename') given = typename;
         const type =
-          typeof value === 'string' ? (state.schema.getType(value) ?? runtimeType) : runtimeType;
+          typeof given === 'string' ? (state.schema.getType(given) ?? runtimeType) : runtimeType;
         if (!isObjectType(type)) return INVALID;
-        setOwn(output, name, type.name);
+        value = type.name;
         break;
       }
       case FieldKind.Introspection:
-        setOwn(output, name, state.introspect(field.nodes!));
+        value = state.introspect(field.nodes!);
         break;
       default: {
         state.path.push(name);
-        const value = completeValue(state, field, field.type, own(input, name));
+        value = completeValue(
+          state,
+          field.value!,
+          field.inherited ? own(input, name) : input[name],
+        );
         state.path.pop();
         if (value === INVALID) return INVALID;
-        setOwn(output, name, value);
       }
     }
+    if (name === '__proto__') setOwn(output, name, value);
+    else output[name] = value;
   }
   return output;
 }
 
-function completeValue(
-  state: ShapeState,
-  field: ShapedField,
-  type: GraphQLOutputType,
-  value: unknown,
-): unknown {
-  if (type instanceof GraphQLNonNull) {
-    const before = state.errors.length;
-    const completed = completeValue(state, field, type.ofType, value);
-    if (completed === null) {
-      if (state.errors.length === before) {
-        invalid(state, `Cannot return null for non-nullable ${describeLast(state.path)}.`);
-      }
-      return INVALID;
-    }
-    return completed;
-  }
-  if (value === null || value === undefined) return null;
-  if (type instanceof GraphQLList) {
+function completeValue(state: ShapeState, type: ValueType, value: unknown): unknown {
+  if (value === null || value === undefined) return nullFor(state, type, state.errors.length);
+  let completed: unknown;
+  if (type.list) {
     if (!Array.isArray(value)) {
       invalid(state, `Invalid non-list value found for ${describeLast(state.path)}.`);
-      return null;
+      return type.nonNull ? INVALID : null;
     }
+    const element = type.list;
     const output = new Array<unknown>(value.length);
+    completed = output;
     for (let i = 0; i < value.length; i++) {
       state.path.push(i);
-      const element = completeValue(state, field, type.ofType, value[i]);
+      const before = state.errors.length;
+      let item: unknown = value[i];
+      item =
+        item === null || item === undefined
+          ? nullFor(state, element, before)
+          : completeValue(state, element, item);
       state.path.pop();
-      if (element === INVALID) return null;
-      output[i] = element;
+      if (item === INVALID) {
+        completed = null;
+        break;
+      }
+      output[i] = item;
     }
-    return output;
-  }
-  if (field.kind === FieldKind.Leaf) {
-    if (validLeaf(field.leaf!, value)) return value;
+  } else if (type.leaf) {
+    if (type.leaf(value)) return value;
     invalid(state, `Invalid value found for ${describeLast(state.path)}.`);
-    return null;
-  }
-  if (typeof value !== 'object' || Array.isArray(value)) {
+    completed = null;
+  } else if (typeof value !== 'object' || Array.isArray(value)) {
     invalid(state, `Invalid non-object value found for ${describeLast(state.path)}.`);
-    return null;
+    completed = null;
+  } else {
+    const before = state.errors.length;
+    const object = completeObject(state, type.shape!, value as JsonObject);
+    completed = object === INVALID ? null : object;
+    if (completed === null) return nullFor(state, type, before);
+    return completed;
   }
-  const completed = completeObject(
-    state,
-    field.shape!,
-    field.shape!.parentType,
-    value as JsonObject,
-  );
-  return completed === INVALID ? null : completed;
+  if (completed === null && type.nonNull) return nullFor(state, type, state.errors.length - 1);
+  return completed;
 }
 
-function validLeaf(type: GraphQLLeafType, value: unknown): boolean {
-  if (isEnumType(type)) return typeof value === 'string' && type.getValue(value) !== undefined;
-  if (!isScalarType(type)) return true;
+/**
+ * Null in a position of `type`: fine where nullable; in a non-null position an error (unless
+ * one was already reported below since `errorsBefore`) and INVALID, which nulls the parent.
+ */
+function nullFor(state: ShapeState, type: ValueType, errorsBefore: number): null | typeof INVALID {
+  if (!type.nonNull) return null;
+  if (state.errors.length === errorsBefore) {
+    invalid(state, `Cannot return null for non-nullable ${describeLast(state.path)}.`);
+  }
+  return INVALID;
+}
+
+function leafCheck(type: GraphQLLeafType): (value: unknown) => boolean {
+  if (isEnumType(type))
+    return (value) => typeof value === 'string' && type.getValue(value) !== undefined;
+  if (!isScalarType(type)) return () => true;
   switch (type.name) {
     case 'String':
-      return typeof value === 'string';
+      return (value) => typeof value === 'string';
     case 'Boolean':
-      return typeof value === 'boolean';
+      return (value) => typeof value === 'boolean';
     case 'Int':
-      return Number.isInteger(value);
+      return (value) => Number.isInteger(value);
     case 'Float':
-      return typeof value === 'number' && Number.isFinite(value);
+      return (value) => typeof value === 'number' && Number.isFinite(value);
     case 'ID':
-      return typeof value === 'string' || Number.isInteger(value);
+      return (value) => typeof value === 'string' || Number.isInteger(value);
     default:
-      return true;
+      return () => true;
   }
 }
 
@@ -347,22 +384,4 @@ function invalid(state: ShapeState, message: string): void {
       extensions: { code: 'INVALID_GRAPHQL' },
     }),
   );
-}
-
-/** Default values of the operation's variables, for conditions on variables the client left out. */
-export function conditionValues(
-  schema: GraphQLSchema,
-  definitions: readonly import('graphql').VariableDefinitionNode[] | undefined,
-  variables: Readonly<Record<string, unknown>> | undefined,
-): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  for (const definition of definitions ?? []) {
-    const name = definition.variable.name.value;
-    const given = variables?.[name];
-    if (given !== undefined) values[name] = given;
-    else if (definition.defaultValue) {
-      values[name] = valueFromAST(definition.defaultValue, schema.getType('Boolean') as never);
-    }
-  }
-  return values;
 }
