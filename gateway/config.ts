@@ -35,6 +35,11 @@ export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<
       maxCost: env.LIMIT_MAX_COST,
       maxDocumentBytes: env.LIMIT_MAX_DOCUMENT_BYTES,
     },
+    subscriptionLimits: {
+      maxConnectionsPerToken: env.WS_MAX_CONNECTIONS_PER_TOKEN,
+      maxSubscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxBufferedEvents: env.WS_MAX_BUFFERED_EVENTS,
+    },
     bodyLimit: env.MAX_BODY_SIZE,
     production,
     log,

@@ -26,6 +26,12 @@ export const gatewayEnv = commonEnv.extend({
   LIMIT_MAX_ROOT_FIELDS: positiveInt(20),
   LIMIT_MAX_COST: positiveInt(25_000),
   LIMIT_MAX_DOCUMENT_BYTES: positiveInt(32_768),
+  /** graphql-ws: open connections one token may hold. */
+  WS_MAX_CONNECTIONS_PER_TOKEN: positiveInt(20),
+  /** graphql-ws: operations under way on one connection. */
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(100),
+  /** graphql-ws: events a slow client may fall behind before its connection is closed (1008). */
+  WS_MAX_BUFFERED_EVENTS: positiveInt(1_000),
   /** Largest request body (express/body-parser syntax). */
   MAX_BODY_SIZE: z.string().default('1mb'),
 });

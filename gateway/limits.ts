@@ -129,7 +129,7 @@ export function measureOperation(
   return m;
 }
 
-function limitError(limit: keyof OperationLimits, max: number, actual: number): ClientError {
+export function limitError(limit: keyof OperationLimits, max: number, actual: number): ClientError {
   return new ClientError(
     ErrorCode.OPERATION_LIMIT,
     `Operation exceeds the ${limit} limit: ${actual} > ${max}.`,
@@ -153,33 +153,45 @@ export function useOperationLimits<Ctx extends BaseContext>(
     async requestDidStart() {
       return {
         async didResolveOperation({ document, operation, request, schema }) {
-          if (!operation) return;
-          // Introspection (development only) is deep by nature and never reaches a subgraph.
-          const onlyIntrospection = operation.selectionSet.selections.every(
-            (s) => s.kind === Kind.FIELD && s.name.value.startsWith('__'),
-          );
-          if (onlyIntrospection) return;
-          const root = schema.getRootType(operation.operation);
-          const m = measureOperation(
-            document,
-            operation,
-            request.variables ?? {},
-            (parent, fieldName) => fieldShape(schema, parent, fieldName),
-            root?.name ?? 'Query',
-          );
-          const checks: Array<[keyof OperationLimits, number]> = [
-            ['maxDepth', m.depth],
-            ['maxAliases', m.aliases],
-            ['maxRootFields', m.rootFields],
-            ['maxCost', m.cost],
-          ];
-          for (const [limit, actual] of checks) {
-            if (actual > limits[limit]) throw limitError(limit, limits[limit], actual);
+          if (operation) {
+            checkOperationLimits(schema, document, operation, request.variables ?? {}, limits);
           }
         },
       };
     },
   };
+}
+
+/** Throws OPERATION_LIMIT when the operation is deeper, wider or costlier than `limits` allow. */
+export function checkOperationLimits(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  limits: OperationLimits,
+): void {
+  // Introspection (development only) is deep by nature and never reaches a subgraph.
+  const onlyIntrospection = operation.selectionSet.selections.every(
+    (s) => s.kind === Kind.FIELD && s.name.value.startsWith('__'),
+  );
+  if (onlyIntrospection) return;
+  const root = schema.getRootType(operation.operation);
+  const m = measureOperation(
+    document,
+    operation,
+    variables,
+    (parent, fieldName) => fieldShape(schema, parent, fieldName),
+    root?.name ?? 'Query',
+  );
+  const checks: Array<[keyof OperationLimits, number]> = [
+    ['maxDepth', m.depth],
+    ['maxAliases', m.aliases],
+    ['maxRootFields', m.rootFields],
+    ['maxCost', m.cost],
+  ];
+  for (const [limit, actual] of checks) {
+    if (actual > limits[limit]) throw limitError(limit, limits[limit], actual);
+  }
 }
 
 function fieldShape(schema: GraphQLSchema, parent: string, fieldName: string) {

@@ -40,6 +40,23 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly subscriptionsActive = new Gauge({
+    name: 'dpv_gateway_subscriptions_active',
+    help: 'Subscriptions under way over graphql-ws',
+    registers: [this.registry],
+  });
+  readonly subscriptionEvents = new Counter({
+    name: 'dpv_gateway_subscription_events_total',
+    help: 'Subscription events delivered to clients',
+    registers: [this.registry],
+  });
+  readonly subscriptionDelivery = new Histogram({
+    name: 'dpv_gateway_subscription_delivery_seconds',
+    help: 'From an event arriving from the subgraph to its delivery to the client (rest of the plan included)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'dpv_gateway_' });
   }

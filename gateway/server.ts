@@ -9,7 +9,14 @@ import { createExecutor } from './executor/index.js';
 import { checkDocumentSize, useOperationLimits, type OperationLimits } from './limits.js';
 import { GatewayMetrics } from './metrics.js';
 import { useMetrics } from './useMetrics.js';
+import { serveGatewaySubscriptions, type SubscriptionLimits } from './subscriptions/server.js';
 import { subgraphsOf, type SubgraphEndpoint } from './supergraph.js';
+
+export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
+  maxConnectionsPerToken: 20,
+  maxSubscriptionsPerConnection: 100,
+  maxBufferedEvents: 1_000,
+};
 
 export interface GatewayOptions {
   /** Path of the composed supergraph SDL. */
@@ -27,6 +34,8 @@ export interface GatewayOptions {
   /** Signs the caller forwarded to subgraphs. */
   identity: InternalIdentity;
   limits: OperationLimits;
+  /** graphql-ws limits. @default DEFAULT_SUBSCRIPTION_LIMITS */
+  subscriptionLimits?: SubscriptionLimits;
   /** Largest request body. @default '1mb' */
   bodyLimit?: string;
   production: boolean;
@@ -51,10 +60,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }));
   const metrics = new GatewayMetrics();
   const timeoutMs = (subgraph: string) => options.timeouts?.[subgraph] ?? options.timeoutMs;
+  const executor = createExecutor({ supergraphSdl, subgraphs, timeoutMs, metrics, log });
   const service = await startHttpService<GatewayContext>({
     component: 'gateway',
+    attach: (httpServer) =>
+      serveGatewaySubscriptions(httpServer, {
+        executor,
+        subgraphUrls: new Map(subgraphs.map((s) => [s.name, s.url])),
+        auth: options.auth,
+        identity: options.identity,
+        limits: options.subscriptionLimits ?? DEFAULT_SUBSCRIPTION_LIMITS,
+        operationLimits: options.limits,
+        metrics,
+        production: options.production,
+        log,
+      }),
     apollo: {
-      gateway: createExecutor({ supergraphSdl, subgraphs, timeoutMs, metrics, log }),
+      gateway: executor,
       includeStacktraceInErrorResponses: !options.production,
       plugins: [useOperationLimits(options.limits), useMetrics(metrics)],
     },

@@ -44,6 +44,11 @@ export interface HttpServiceOptions<Ctx extends LoggingContext> {
   bodyLimit?: string;
   /** Serves GraphQL subscriptions over graphql-ws on the same path (/graphql) when given. */
   subscriptions?: SubscriptionOptions<Ctx>;
+  /**
+   * Attaches another server to the HTTP server once it listens (the gateway's graphql-ws);
+   * returns the function that closes it, called first on close.
+   */
+  attach?: (httpServer: http.Server) => () => Promise<void>;
   log: Logger;
 }
 
@@ -161,11 +166,13 @@ export async function startHttpService<Ctx extends LoggingContext>(
     options.subscriptions && schema
       ? serveSubscriptions(httpServer, schema, options, options.subscriptions)
       : undefined;
-  log.info({ url, subscriptions: !!stopSubscriptions }, 'listening');
+  const detach = options.attach?.(httpServer);
+  log.info({ url, subscriptions: !!stopSubscriptions || !!detach }, 'listening');
   let closing: Promise<void> | undefined;
   const close = async () => {
     // Sockets first: Apollo's drain waits for every open connection, WebSockets included.
     await stopSubscriptions?.();
+    await detach?.();
     await apollo.stop();
   };
   return { url, port, httpServer, close: () => (closing ??= close()) };

@@ -43,21 +43,7 @@ export function serveSubscriptions<Ctx extends LoggingContext>(
 ): () => Promise<void> {
   // ws accepts 100 MiB messages by default; an operation is far smaller (cf. `bodyLimit`).
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 1 << 20 });
-  const format = errorFormatter(production, log);
-  // As Apollo does: an error without a code is internal (logged, and masked in production).
-  const formatAll = (errors: readonly GraphQLError[]) =>
-    errors.map((error) => {
-      const json = error.toJSON();
-      const code = json.extensions?.code ?? ApolloServerErrorCode.INTERNAL_SERVER_ERROR;
-      return format({ ...json, extensions: { ...json.extensions, code } }, error);
-    });
-  const coded = (error: GraphQLError, code: ApolloServerErrorCode) =>
-    new GraphQLError(error.message, {
-      nodes: error.nodes,
-      source: error.source,
-      positions: error.positions,
-      extensions: { ...error.extensions, code },
-    });
+  const formatAll = socketErrorFormatter(production, log);
   const rules = [
     ...specifiedRules,
     ...(apollo.validationRules ?? []),
@@ -128,15 +114,42 @@ export function serveSubscriptions<Ctx extends LoggingContext>(
     },
     wss,
   );
-  return async () => {
-    // A client that never answers the close handshake must not hold up the shutdown.
-    const cutoff = setTimeout(() => {
-      for (const socket of wss.clients) socket.terminate();
-    }, 1000);
-    try {
-      await server.dispose();
-    } finally {
-      clearTimeout(cutoff);
-    }
-  };
+  return () => closeSockets(wss, () => server.dispose());
+}
+
+/**
+ * Formats errors sent over a socket as Apollo formats them over HTTP: an error without a code is
+ * internal (logged, and masked in production).
+ */
+export function socketErrorFormatter(production: boolean, log: Logger) {
+  const format = errorFormatter(production, log);
+  return (errors: readonly GraphQLError[]) =>
+    errors.map((error) => {
+      const json = error.toJSON();
+      const code = json.extensions?.code ?? ApolloServerErrorCode.INTERNAL_SERVER_ERROR;
+      return format({ ...json, extensions: { ...json.extensions, code } }, error);
+    });
+}
+
+/** `error` with `code`, unless it has one. */
+export function coded(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: { ...error.extensions, code: error.extensions?.code ?? code },
+  });
+}
+
+/** Disposes a graphql-ws server; a client that never answers the close handshake is cut off. */
+export async function closeSockets(wss: WebSocketServer, dispose: () => unknown) {
+  const cutoff = setTimeout(() => {
+    for (const socket of wss.clients) socket.terminate();
+  }, 1000);
+  try {
+    await dispose();
+  } finally {
+    clearTimeout(cutoff);
+  }
 }

@@ -131,9 +131,7 @@ export class Shape {
 
     const fields: ShapedField[] = [];
     const push = (field: ShapedField) =>
-      fields.push(
-        field.responseName in Object.prototype ? { ...field, inherited: true } : field,
-      );
+      fields.push(field.responseName in Object.prototype ? { ...field, inherited: true } : field);
     for (const [responseName, { nodes, scope }] of groups) {
       const name = nodes[0]!.name.value;
       if (name === '__typename') {

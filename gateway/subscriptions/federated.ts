@@ -1,0 +1,235 @@
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { SubscriptionNode } from '@apollo/query-planner';
+import { ErrorCode } from '../../platform/errors.js';
+import type { JsonObject } from '../executor/data.js';
+import type { FederationExecutor } from '../executor/index.js';
+import type { PreparedOperation } from '../executor/plan.js';
+import { CURSOR_ALIAS, RESUME_VARIABLE, type UpstreamOperation } from './resume.js';
+import { isConnectionLoss, type Upstream } from './upstream.js';
+
+export interface FederatedSubscriptionOptions {
+  executor: FederationExecutor;
+  prepared: PreparedOperation;
+  node: SubscriptionNode;
+  upstream: Upstream;
+  operation: UpstreamOperation;
+  variables: Readonly<Record<string, unknown>>;
+  /** Headers of the rest-of-plan fetches and the upstream operation's extensions, fresh each call. */
+  headers: () => Promise<Record<string, string>>;
+  /** Upstream parameters of this subscriber (signed caller, request id), fresh each call. */
+  extensions: () => Promise<Record<string, unknown>>;
+  /** Events waiting for a slow client before `onOverflow`. */
+  maxBuffered: number;
+  /** The client fell `maxBuffered` events behind: close its connection. */
+  onOverflow: () => void;
+  /** An event was handed to the client, `seconds` after it arrived from the subgraph. */
+  onDelivered: (seconds: number) => void;
+  /** How long to keep trying to get back to a lost subgraph. @default 60 000 */
+  giveUpAfterMs?: number;
+}
+
+interface Pending {
+  result: ExecutionResult;
+  arrived: number;
+}
+
+/**
+ * One client's subscription through the gateway: subscribes to the subgraph that owns the root
+ * field, and for every event runs the rest of the plan (fields of other subgraphs) and shapes
+ * the result. Events are processed one at a time, in order. When the subgraph connection is
+ * lost, it subscribes again from the last delivered cursor (for resumable fields), with backoff.
+ * An async iterator, as graphql-ws serves it; `return()` unsubscribes upstream.
+ */
+export class FederatedSubscription implements AsyncIterableIterator<ExecutionResult> {
+  private readonly queue: Pending[] = [];
+  private waiting: ((result: IteratorResult<ExecutionResult>) => void) | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private unsubscribe: (() => void) | undefined;
+  private cursor: string | null;
+  private ended = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private lostSince: number | undefined;
+  private attempt = 0;
+  /** Events accepted from upstream and not yet taken by the client. */
+  private backlog = 0;
+
+  constructor(private readonly options: FederatedSubscriptionOptions) {
+    this.cursor = options.operation.initialCursor;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Subscribes upstream; call once. */
+  async start(): Promise<void> {
+    const { upstream, operation, variables, node } = this.options;
+    const upstreamVariables: Record<string, unknown> = {};
+    for (const name of node.primary.variableUsages ?? []) {
+      if (variables[name] !== undefined) upstreamVariables[name] = variables[name];
+    }
+    if (operation.resumable) upstreamVariables[RESUME_VARIABLE] = this.cursor;
+    const extensions = await this.options.extensions();
+    if (this.ended) return;
+    let lost = false;
+    this.unsubscribe = upstream.subscribe(
+      { query: operation.query, variables: upstreamVariables, extensions },
+      {
+        next: (result) => {
+          this.attempt = 0;
+          this.lostSince = undefined;
+          this.accept(result as ExecutionResult);
+        },
+        error: (error) => {
+          if (lost || this.ended) return;
+          lost = true;
+          if (isConnectionLoss(error)) {
+            this.reconnect();
+          } else {
+            const errors = (error as readonly GraphQLError[]).map(
+              (e) => new GraphQLError(e.message, { extensions: e.extensions, path: e.path }),
+            );
+            this.enqueueThen(() => this.push({ errors }, performance.now()));
+            this.enqueueThen(() => this.finish());
+          }
+        },
+        complete: () => {
+          if (!lost) this.enqueueThen(() => this.finish());
+        },
+      },
+    );
+  }
+
+  /** The subgraph went away: subscribe again from the last cursor, with growing pauses. */
+  private reconnect(): void {
+    if (this.ended) return;
+    this.unsubscribe = undefined;
+    this.lostSince ??= Date.now();
+    if (Date.now() - this.lostSince > (this.options.giveUpAfterMs ?? 60_000)) {
+      const error = new GraphQLError(
+        `Subgraph "${this.options.upstream.name}" is unavailable: the subscription could not be resumed.`,
+        {
+          extensions: {
+            code: ErrorCode.SUBGRAPH_UNAVAILABLE,
+            serviceName: this.options.upstream.name,
+          },
+        },
+      );
+      this.enqueueThen(() => this.push({ errors: [error] }, performance.now()));
+      this.enqueueThen(() => this.finish());
+      return;
+    }
+    const pause = Math.min(5_000, 100 * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
+    this.retryTimer = setTimeout(() => {
+      // Events already received are processed first, so the cursor is the last one delivered.
+      void this.chain.then(() => this.start());
+    }, pause);
+  }
+
+  private accept(result: ExecutionResult): void {
+    const arrived = performance.now();
+    this.backlog++;
+    if (this.backlog > this.options.maxBuffered) {
+      this.options.onOverflow();
+      return;
+    }
+    this.enqueueThen(() => this.process(result, arrived));
+  }
+
+  private enqueueThen(step: () => Promise<void> | void): void {
+    this.chain = this.chain.then(step).catch(() => undefined);
+  }
+
+  /** Runs the rest of the plan over one event and queues the shaped result. */
+  private async process(result: ExecutionResult, arrived: number): Promise<void> {
+    if (this.ended) return;
+    const { executor, prepared, node, variables, operation } = this.options;
+    const data = (result.data ?? null) as JsonObject | null;
+    const root = data?.[operation.rootField] as JsonObject | null | undefined;
+    if (operation.resumable && root && typeof root[CURSOR_ALIAS] === 'string') {
+      this.cursor = root[CURSOR_ALIAS];
+    }
+    const errors = (result.errors ?? []).map(
+      (e) =>
+        new GraphQLError(e.message, {
+          path: e.path,
+          extensions: { ...e.extensions, serviceName: this.options.upstream.name },
+        }),
+    );
+    if (!data) {
+      this.push({ errors }, arrived);
+      return;
+    }
+    const shaped = await executor.runOperation(
+      prepared,
+      variables,
+      await this.options.headers(),
+      node.rest,
+      data,
+      errors,
+    );
+    this.push(shaped, arrived);
+  }
+
+  private push(result: ExecutionResult, arrived: number): void {
+    if (this.ended) return;
+    const pending = { result, arrived };
+    const waiting = this.waiting;
+    if (waiting) {
+      this.waiting = undefined;
+      this.deliver(pending);
+      waiting({ value: pending.result, done: false });
+    } else {
+      this.queue.push(pending);
+    }
+  }
+
+  private deliver(pending: Pending): void {
+    this.backlog--;
+    this.options.onDelivered((performance.now() - pending.arrived) / 1000);
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    // Let the client take what is queued, then end.
+    this.ended = true;
+    this.stopUpstream();
+    if (this.waiting && this.queue.length === 0) {
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      waiting({ value: undefined, done: true });
+    }
+  }
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    const pending = this.queue.shift();
+    if (pending) {
+      this.deliver(pending);
+      return Promise.resolve({ value: pending.result, done: false });
+    }
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  return(): Promise<IteratorResult<ExecutionResult>> {
+    this.ended = true;
+    this.queue.length = 0;
+    this.stopUpstream();
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.({ value: undefined, done: true });
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
+    void this.return();
+    return Promise.reject(error);
+  }
+
+  private stopUpstream(): void {
+    clearTimeout(this.retryTimer);
+    const unsubscribe = this.unsubscribe;
+    this.unsubscribe = undefined;
+    unsubscribe?.();
+  }
+}
