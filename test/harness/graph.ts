@@ -10,6 +10,7 @@ import {
 import { subgraphs as allSubgraphs } from '../../subgraphs/registry.js';
 import { createAuthenticator, type Authenticator } from '../../gateway/auth.js';
 import type { OperationLimits } from '../../gateway/limits.js';
+import type { SubscriptionLimits } from '../../gateway/subscriptions/server.js';
 import type { Logger } from '../../platform/logger.js';
 import { testIdentity, TestIssuer, type TokenOptions } from './auth.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -94,6 +95,7 @@ export interface TestGraphOptions {
   log?: Logger;
   /** How the gateway verifies tokens. @default JWKS of the graph's TestIssuer */
   auth?: Authenticator;
+  subscriptionLimits?: SubscriptionLimits;
 }
 
 /**
@@ -141,6 +143,7 @@ export async function startTestGraph(
     bodyLimit: options.bodyLimit,
     identity: testIdentity,
     limits: { ...TEST_LIMITS, ...options.limits },
+    subscriptionLimits: options.subscriptionLimits,
     production: options.production ?? false,
     log,
   });
