@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSubgraph } from '../../platform/subgraph.js';
+import { definition as enhetsregisteret } from '../../subgraphs/enhetsregisteret/index.js';
 import { definition as meldingsboks } from '../../subgraphs/meldingsboks/index.js';
 import type { TokenOptions } from '../harness/auth.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
@@ -30,8 +31,9 @@ import {
 
 let db: TestDatabase;
 let graph: TestGraph;
-/** Meldingsboks as started again by the restart test. */
+/** Subgraphs started again by the restart tests. */
 let restarted: RunningSubgraph | undefined;
+let restartedRegister: RunningSubgraph | undefined;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -41,6 +43,7 @@ afterEach(() => disposeAll());
 afterAll(async () => {
   await graph?.close();
   await restarted?.close();
+  await restartedRegister?.close();
   await db?.drop();
 });
 
@@ -221,6 +224,38 @@ describe('messagePublished through the gateway', () => {
     expect(feed.events[2]!.message.recipient.navn).toBe(NAVN[ORG.bakeri]);
     expect(feed.done).toBe(false);
     // The client never noticed.
+    expect(socket.closes).toEqual([]);
+  }, 40_000);
+
+  it('an error in the rest of the plan is an error on that event, and the subscription goes on', async () => {
+    const { socket, feed } = await subscribe(reader(ORG.bakeri), INBOX_FEED, {
+      recipient: ORG.bakeri,
+    });
+    // Sent (its recipient checked) while Enhetsregisteret is up, published after it is stopped.
+    const fixture = { subgraph: graph.subgraphs.get('meldingsboks')! } as SubgraphFixture;
+    await sendTo(fixture, {
+      recipient: ORG.bakeri,
+      title: `e2e ${++sent}: published while Enhetsregisteret is down`,
+      requestedPublishTime: new Date(Date.now() + 1_500).toISOString(),
+    });
+    const register = graph.subgraphs.get('enhetsregisteret')!;
+    await register.close();
+    await until(() => feed.errors.length > 0, 15_000);
+    expect(feed.errors[0]?.extensions).toMatchObject({
+      code: 'SUBGRAPH_UNAVAILABLE',
+      serviceName: 'enhetsregisteret',
+    });
+    expect(feed.done).toBe(false);
+
+    restartedRegister = await startTestSubgraph(enhetsregisteret, db.url, {
+      port: register.port,
+      seedWhenEmpty: false,
+    });
+    graph.subgraphs.set('enhetsregisteret', restartedRegister);
+    const next = await send(ORG.bakeri, 'after Enhetsregisteret is back');
+    await until(() => ids(feed).includes(next.id));
+    expect(feed.events.at(-1)!.message.sender.navn).toBe(SENDER_NAVN);
+    expect(feed.failures).toEqual([]);
     expect(socket.closes).toEqual([]);
   }, 40_000);
 
