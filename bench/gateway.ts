@@ -28,10 +28,9 @@ import { autocannon, type LoadFigures } from './gateway/load.js';
 import { ensurePeers, versionOf } from './gateway/peers.js';
 import {
   busyPercent,
-  canPin,
   cpuTimes,
   freePort,
-  pinSelf,
+  pinFromFlag,
   processCpuSeconds,
 } from './gateway/processes.js';
 import { GATEWAYS, type GatewayName, type Workload } from './gateway/workload.js';
@@ -80,21 +79,13 @@ const secret = 'bench:gateway internal identity secret, not used for anything el
 const devKeyPath = path.resolve('.data/auth/dev-signing-key.json');
 
 // Pinning: the gateway alone on one CPU, the rest of the bench on another.
-const cpuCount = os.availableParallelism();
-const asked = values.cpus === 'none' ? [] : values.cpus.split(',').map(Number);
-const pinned = asked.length === 2 && canPin(asked, cpuCount);
-const [gatewayCpu, restCpu] = pinned ? asked : [undefined, undefined];
-if (pinned) pinSelf(restCpu!);
+const { pinned, gatewayCpu, restCpu, describe: describePinning } = pinFromFlag(values.cpus);
 
 console.log(
   `gateway benchmark: node ${process.version}, ${os.cpus()[0]?.model ?? '?'} ` +
     `(${os.cpus().length} CPUs), ${os.type()} ${os.release()}, ${Math.round(os.totalmem() / 2 ** 30)} GB`,
 );
-console.log(
-  pinned
-    ? `pinning (taskset): gateway on CPU ${gatewayCpu}; subgraphs, PostgreSQL, autocannon and this process on CPU ${restCpu}`
-    : `pinning: none (${values.cpus === 'none' ? 'asked for none' : `needs taskset and CPUs ${values.cpus}`}); figures share every CPU`,
-);
+console.log(describePinning('subgraphs, PostgreSQL, autocannon'));
 ensurePeers(root);
 console.log(`node options of every gateway: ${values['node-flags'] || '(none)'}`);
 console.log(

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -80,6 +81,28 @@ export function freePort(): Promise<number> {
 export function canPin(cpus: number[], available: number): boolean {
   const taskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' });
   return taskset.status === 0 && cpus.every((c) => c < available);
+}
+
+/**
+ * The gateway's CPU and everyone else's from `--cpus` (`0,1` or `none`), pinning this process to
+ * the second when it can; both undefined when nothing is pinned.
+ */
+export function pinFromFlag(cpus: string): {
+  pinned: boolean;
+  gatewayCpu: number | undefined;
+  restCpu: number | undefined;
+  /** Says what was pinned, for the report. */
+  describe: (rest: string) => string;
+} {
+  const asked = cpus === 'none' ? [] : cpus.split(',').map(Number);
+  const pinned = asked.length === 2 && canPin(asked, os.availableParallelism());
+  const [gatewayCpu, restCpu] = pinned ? asked : [undefined, undefined];
+  if (pinned) pinSelf(restCpu!);
+  const describe = (rest: string) =>
+    pinned
+      ? `pinning (taskset): gateway on CPU ${gatewayCpu}; ${rest} and this process on CPU ${restCpu}`
+      : `pinning: none (${cpus === 'none' ? 'asked for none' : `needs taskset and CPUs ${cpus}`}); figures share every CPU`;
+  return { pinned, gatewayCpu, restCpu, describe };
 }
 
 /** Pins every thread of this process (and so whatever it starts from now on) to `cpu`. */
