@@ -19,6 +19,11 @@ export interface TailOptions<Row extends { position: number }> {
   bufferSize?: number;
   /** Rows fetched per query. @default 1000 */
   batchSize?: number;
+  /**
+   * The key a reader may follow alone (`read(after, signal, key)`): such a reader is woken only
+   * by rows with its key, so many narrow readers cost nothing for the rows of others.
+   */
+  keyOf?: (row: Row) => string;
 }
 
 /**
@@ -41,6 +46,11 @@ export class OutboxTail<Row extends { position: number }> {
   private fetching: Promise<void> | undefined;
   /** Readers waiting for the head to pass their position. */
   private readonly waiters = new Set<() => void>();
+  /**
+   * Readers of one key waiting for a row with it, each told where to resume: every row before
+   * the batch that woke it had other keys.
+   */
+  private readonly keyed = new Map<string, Set<(resumeAfter: number) => void>>();
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -85,20 +95,28 @@ export class OutboxTail<Row extends { position: number }> {
    * they commit. No gap, no duplicate. Ends when `signal` aborts or the tail closes; a failed
    * table read throws.
    */
-  async *read(after: number, signal?: AbortSignal): AsyncGenerator<Row[], void, undefined> {
+  async *read(
+    after: number,
+    signal?: AbortSignal,
+    /** Only rows with this key (see `keyOf`); batches without one are skipped. */
+    key?: string,
+  ): AsyncGenerator<Row[], void, undefined> {
     const ring = this.ring;
     if (!ring) throw new Error('OutboxTail.read() before start()');
+    const keyOf = key === undefined ? undefined : this.options.keyOf;
     let cursor = after;
     while (!this.closed && !signal?.aborted) {
       const rows = ring.after(cursor, this.batchSize) ?? (await this.select(cursor));
       if (rows === undefined || signal?.aborted) return; // closed or aborted during the query
       if (rows.length === 0) {
         // Nothing newer than the cursor yet; the check above and this wait are one synchronous step.
-        await this.advanced(signal);
+        if (keyOf) cursor = Math.max(cursor, await this.arrivedFor(key!, signal));
+        else await this.advanced(signal);
         continue;
       }
       cursor = rows[rows.length - 1]!.position;
-      yield rows;
+      const wanted = keyOf ? rows.filter((row) => keyOf(row) === key) : rows;
+      if (wanted.length > 0) yield wanted;
     }
   }
 
@@ -111,6 +129,7 @@ export class OutboxTail<Row extends { position: number }> {
     this.closed = true;
     clearInterval(this.poll);
     for (const wake of [...this.waiters]) wake();
+    for (const waiters of [...this.keyed.values()]) for (const wake of [...waiters]) wake(0);
     await this.listener?.close();
     await this.fetching;
     await this.pool.end();
@@ -147,8 +166,10 @@ export class OutboxTail<Row extends { position: number }> {
       }
       if (!rows?.length) return;
       this.ring!.push(rows);
+      const before = this.newest;
       this.newest = rows[rows.length - 1]!.position;
       for (const wake of [...this.waiters]) wake();
+      this.wakeKeyed(rows, before);
       if (rows.length < this.batchSize) return;
     }
   }
@@ -166,6 +187,36 @@ export class OutboxTail<Row extends { position: number }> {
       if (this.closed) return undefined;
       throw err;
     }
+  }
+
+  /** Wakes the readers of the keys in `rows`, to resume after `before` (the previous head). */
+  private wakeKeyed(rows: Row[], before: number): void {
+    const keyOf = this.options.keyOf;
+    if (!keyOf || this.keyed.size === 0) return;
+    for (const key of new Set(rows.map(keyOf))) {
+      const waiters = this.keyed.get(key);
+      if (waiters) for (const wake of [...waiters]) wake(before);
+    }
+  }
+
+  /**
+   * Resolves, with the position to resume after, when rows with `key` arrive, the tail closes or
+   * `signal` aborts (then with 0: resume where the reader was).
+   */
+  private arrivedFor(key: string, signal?: AbortSignal): Promise<number> {
+    return new Promise((resolve) => {
+      let waiters = this.keyed.get(key);
+      if (!waiters) this.keyed.set(key, (waiters = new Set()));
+      const done = (resumeAfter: number) => {
+        waiters.delete(done);
+        if (waiters.size === 0 && this.keyed.get(key) === waiters) this.keyed.delete(key);
+        signal?.removeEventListener('abort', aborted);
+        resolve(resumeAfter);
+      };
+      const aborted = () => done(0);
+      waiters.add(done);
+      signal?.addEventListener('abort', aborted, { once: true });
+    });
   }
 
   /** Resolves when the head moves, the tail closes or `signal` aborts. */

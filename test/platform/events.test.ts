@@ -185,3 +185,44 @@ describe('OutboxTail', () => {
     expect(logs.find({ msg: 'LISTEN connection lost; reconnecting' })).toHaveLength(1);
   });
 });
+
+describe('reading one key', () => {
+  /** Reads rows of `key` until `count` have arrived (or 5 s pass). */
+  async function takeKey(tail: OutboxTail<Event>, after: number, key: string, count: number) {
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), 5000);
+    const rows: Event[] = [];
+    for await (const batch of tail.read(after, stop.signal, key)) {
+      rows.push(...batch);
+      if (rows.length >= count) stop.abort();
+    }
+    clearTimeout(timer);
+    return rows;
+  }
+
+  it('gets every row of its key in order, live and after sleeping through many of others', async () => {
+    // A ring of 5: the reader of "a" sleeps while 40 rows of "b" pass, more than the ring holds.
+    const tail = await startTail({ keyOf: (e) => e.body[0]!, bufferSize: 5, batchSize: 7 });
+    const a = takeKey(tail, tail.head, 'a', 3);
+    const all = take(tail, tail.head, 45);
+    await append(['a0']);
+    await append(bodies('b', 40));
+    await append(['b40', 'a1', 'b41', 'a2']);
+    const rows = await a;
+    expect(rows.map((r) => r.body)).toEqual(['a0', 'a1', 'a2']);
+    const positions = rows.map((r) => r.position);
+    expect(positions).toEqual([...positions].sort((x, y) => x - y));
+    // A reader of everything still sees every row.
+    expect((await all).map((r) => r.body)).toEqual(['a0', ...bodies('b', 41), 'a1', 'b41', 'a2']);
+  });
+
+  it('replays the rows of its key after a cursor, then goes live', async () => {
+    const tail = await startTail({ keyOf: (e) => e.body[0]!, bufferSize: 3 });
+    await append(['a0', 'b0', 'a1', 'b1', 'b2', 'b3']);
+    const firstRows = await take(tail, 0, 6);
+    const afterA0 = firstRows[0]!.position;
+    const a = takeKey(tail, afterA0, 'a', 2);
+    await append(['b4', 'a2']);
+    expect((await a).map((r) => r.body)).toEqual(['a1', 'a2']);
+  });
+});

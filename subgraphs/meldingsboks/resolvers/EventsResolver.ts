@@ -100,7 +100,7 @@ async function* events(
       argument: 'after',
     });
   }
-  for await (const batch of services.events.read(start, signal)) {
+  for await (const batch of services.events.read(start, signal, spec.recipient ?? undefined)) {
     const published = batch.filter(
       (e) =>
         e.kind === 'Published' &&

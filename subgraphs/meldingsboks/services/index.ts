@@ -46,6 +46,8 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
     channel: OUTBOX_CHANNEL,
     pollMs: settings.outboxPollMs,
     log: runtime.log,
+    // One inbox's subscribers wake only for that inbox's events.
+    keyOf: (event) => event.recipientOrgnr,
     map: (raw) => ({
       position: Number(raw.position),
       kind: raw.kind as OutboxEvent['kind'],
