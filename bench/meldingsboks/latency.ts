@@ -26,13 +26,17 @@ export interface LatencyOptions {
  * next publish_seq, their outbox rows (positioned by the relay after commit) and the NOTIFY to the
  * relay. Sent as one round trip; the values are ours (UUIDs and a 9-digit key), not input.
  */
-function publishSql(ids: string[], recipient: string): string {
-  const rows = ids.map(
-    (id) => `('${id}', 'Latenstest', '${recipient}', '974761076', '974761076', 'latency-${id}',
-      'SKATTEETATEN', '4255/8', false, 'nb', 'Latenstest.', now(), 'Published', now(), now(),
-      nextval('message_publish_seq'))`,
+export function publishSql(
+  messages: Array<{ id: string; recipient: string }>,
+  /** Title and body of every message: a word of ours, no quotes. */
+  title: string,
+): string {
+  const rows = messages.map(
+    ({ id, recipient }) => `('${id}', '${title}', '${recipient}', '974761076', '974761076',
+      'bench-${id}', 'SKATTEETATEN', '4255/8', false, 'nb', '${title}.', now(), 'Published',
+      now(), now(), nextval('message_publish_seq'))`,
   );
-  const list = ids.map((id) => `'${id}'`).join(', ');
+  const list = messages.map(({ id }) => `'${id}'`).join(', ');
   return `begin;
     insert into message (id, title, recipient_orgnr, sender_orgnr, technical_sender_orgnr,
       senders_reference, message_sender, service_code, confidential, language, body, publish_at,
@@ -87,7 +91,12 @@ export async function publishLatency(o: LatencyOptions): Promise<Figures> {
   const batch = o.batch ?? 1;
   const publish = async () => {
     const ids = Array.from({ length: batch }, () => randomUUID());
-    await pool.query(publishSql(ids, o.recipient));
+    await pool.query(
+      publishSql(
+        ids.map((id) => ({ id, recipient: o.recipient })),
+        'Latenstest',
+      ),
+    );
     const at = performance.now();
     for (const id of ids) committed.set(id, at);
     return ids[0]!;

@@ -1,32 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { publishSql } from '../meldingsboks/latency.js';
 import type { Published } from './protocol.js';
-
-/**
- * Messages published as bench/meldingsboks/latency.ts publishes them (and services/store.ts
- * does): rows in status Published with the next publish_seq, their outbox rows (positioned by
- * the relay after commit) and the NOTIFY to the relay, in one round trip. Unlike latency.ts's
- * (not exported), each message has its own recipient. The values are ours (UUIDs and 9-digit
- * numbers from the register), not input.
- */
-function publishSql(messages: Array<{ id: string; recipient: string }>, tag: string): string {
-  const rows = messages.map(
-    ({ id, recipient }) => `('${id}', '${titleOf(tag)}', '${recipient}', '974761076',
-      '974761076', 'subscriptions-${id}', 'SKATTEETATEN', '4255/8', false, 'nb',
-      'Abonnementstest.', now(), 'Published', now(), now(), nextval('message_publish_seq'))`,
-  );
-  const list = messages.map(({ id }) => `'${id}'`).join(', ');
-  return `begin;
-    insert into message (id, title, recipient_orgnr, sender_orgnr, technical_sender_orgnr,
-      senders_reference, message_sender, service_code, confidential, language, body, publish_at,
-      status, status_changed_at, published_at, publish_seq)
-    values ${rows.join(', ')};
-    insert into outbox (kind, message_id, recipient_orgnr, service_code, status)
-      select 'Published', id, recipient_orgnr, service_code, 'Published' from message
-      where id in (${list}) order by publish_seq, id;
-    select pg_notify('meldingsboks_outbox_raw', '');
-    commit;`;
-}
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -67,7 +42,7 @@ export class MessagePublisher {
    */
   async publish(recipients: string[], tag: string): Promise<{ ids: string[]; at: number }> {
     const messages = recipients.map((recipient) => ({ id: randomUUID(), recipient }));
-    await this.pool.query(publishSql(messages, tag));
+    await this.pool.query(publishSql(messages, titleOf(tag)));
     return { ids: messages.map((m) => m.id), at: now() };
   }
 

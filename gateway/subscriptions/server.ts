@@ -14,7 +14,6 @@ import {
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { Caller } from '../../platform/auth/caller.js';
 import {
   CALLER_HEADER,
   REQUEST_ID_HEADER,
@@ -24,7 +23,8 @@ import { ClientError, ErrorCode } from '../../platform/errors.js';
 import { closeSockets, coded, socketErrorFormatter } from '../../platform/subscriptions.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Authenticator } from '../auth.js';
-import type { FederationExecutor } from '../executor/index.js';
+import type { GatewayContext } from '../context.js';
+import { headersOf, type FederationExecutor } from '../executor/index.js';
 import { checkOperationLimits, type OperationLimits } from '../limits.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { FederatedSubscription } from './federated.js';
@@ -60,12 +60,9 @@ export const CloseCode = {
   SlowConsumer: 1008,
 } as const;
 
-/** One client connection. */
-interface Connection {
-  caller: Caller;
+/** One client connection: the context of its operations, as a request's is over HTTP. */
+interface Connection extends GatewayContext {
   token: string | null;
-  requestId: string;
-  log: Logger;
   operations: number;
   expiry?: NodeJS.Timeout;
   close(code: number, reason: string): void;
@@ -124,17 +121,7 @@ export function serveGatewaySubscriptions(
     return document;
   };
 
-  const forwarded = async (connection: Connection) => {
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      accept: 'application/json',
-      [REQUEST_ID_HEADER]: connection.requestId,
-    };
-    if (!connection.caller.anonymous) {
-      headers[CALLER_HEADER] = await identity.signReused(connection.caller);
-    }
-    return headers;
-  };
+  const forwarded = (connection: Connection) => headersOf(connection);
 
   const run = async (args: ExecutionArgs, kind: 'execute' | 'subscribe') => {
     const connection = args.contextValue as Connection;
@@ -231,6 +218,9 @@ export function serveGatewaySubscriptions(
         }
         const connection: Connection = {
           caller: verified.caller,
+          // Signed afresh as it ages: a connection outlives one forwarded identity.
+          forwardedIdentity: async () =>
+            verified.caller.anonymous ? null : identity.signReused(verified.caller),
           token,
           requestId,
           log: connectionLog,

@@ -62,6 +62,6 @@ export class Upstream {
 
 /** True when a sink error is the connection's end (a close event or a socket error), not GraphQL's. */
 export function isConnectionLoss(error: unknown): boolean {
-  if (Array.isArray(error)) return false;
-  return true;
+  // graphql-ws hands GraphQL errors over as an array; anything else is the socket's end.
+  return !Array.isArray(error);
 }

@@ -19,6 +19,7 @@ let graph: TestGraph;
 beforeAll(async () => {
   db = await createTestDatabase();
   graph = await startTestGraph(db.url, {
+    limits: { maxDepth: 4 },
     subscriptionLimits: {
       maxConnectionsPerToken: 2,
       maxSubscriptionsPerConnection: 2,
@@ -80,6 +81,23 @@ describe('limits', () => {
     const d = socket.subscribe(FEED, { recipient: ORG.bakeri });
     await until(async () => (await metric('dpv_gateway_subscriptions_active')) === 2);
     expect(d.errors).toEqual([]);
+  });
+
+  it('applies the operation limits to a subscription as over HTTP', async () => {
+    const socket = openSocket(
+      graph.gateway.url,
+      await graph.as({ org: ORG.bakeri, scope: 'dpv:read' }),
+    );
+    await connected(socket);
+    const deep = socket.subscribe(
+      `subscription ($recipient: String!) { messagePublished(recipient: $recipient) {
+        message { sender { organisasjonsform { kode } } } } }`,
+      { recipient: ORG.bakeri },
+    );
+    await until(() => deep.done);
+    expect(errorCodes(deep)).toEqual(['OPERATION_LIMIT']);
+    expect(deep.errors[0]?.extensions).toMatchObject({ limit: 'maxDepth', max: 4 });
+    expect(deep.events).toEqual([]);
   });
 });
 

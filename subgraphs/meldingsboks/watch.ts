@@ -3,9 +3,9 @@ import { parseArgs } from 'node:util';
 import type { GraphQLFormattedError } from 'graphql';
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
-import { loadEnv } from '../platform/env.js';
-import { signDevToken } from './auth.js';
-import { gatewayEnv } from './env.js';
+import { loadEnv } from '../../platform/env.js';
+import { signDevToken } from '../../gateway/auth.js';
+import { gatewayEnv } from '../../gateway/env.js';
 
 /**
  * `npm run -s watch -- --org 310024686` prints an accounting firm's live feed of new messages in
