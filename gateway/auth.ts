@@ -33,6 +33,8 @@ export interface AuthOptions {
   audience?: string | undefined;
   /** Development (no JWKS): the key pair kept here, created on first use. */
   devKeyPath: string;
+  /** Longest lifetime accepted, in seconds: `exp − iat` and `exp − now`. @default 86 400 */
+  maxLifetimeSeconds?: number | undefined;
 }
 
 /** Turns an `Authorization` header into a caller, or refuses it with HTTP 401. */
@@ -44,16 +46,21 @@ export interface Authenticator {
   mode: 'jwks' | 'development';
 }
 
+/** The default longest token lifetime: a day. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+const CLOCK_TOLERANCE_SECONDS = 5;
+
 export async function createAuthenticator(options: AuthOptions): Promise<Authenticator> {
+  const maxLifetime = options.maxLifetimeSeconds ?? MAX_TOKEN_LIFETIME_SECONDS;
   if (options.jwksUrl) {
     if (!options.issuer || !options.audience) {
       throw new Error('AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE');
     }
     const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
-    return authenticator('jwks', jwks, options.issuer, options.audience);
+    return authenticator('jwks', jwks, options.issuer, options.audience, maxLifetime);
   }
   const { publicKey } = await loadDevKeyPair(options.devKeyPath);
-  return authenticator('development', publicKey, DEV_ISSUER, DEV_AUDIENCE);
+  return authenticator('development', publicKey, DEV_ISSUER, DEV_AUDIENCE, maxLifetime);
 }
 
 /** Verified tokens kept (each until it expires). */
@@ -64,6 +71,7 @@ function authenticator(
   key: CryptoKey | JWTVerifyGetKey,
   issuer: string,
   audience: string,
+  maxLifetime: number,
 ): Authenticator {
   // A token verified once stays good until it expires: verified callers are kept by token, so
   // a client's every request does not pay for a signature check.
@@ -83,8 +91,19 @@ function authenticator(
         audience,
         algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
         requiredClaims: ['exp', 'sub'],
-        clockTolerance: 5,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
       });
+      const exp = payload.exp!;
+      const lifetime = Math.max(
+        typeof payload.iat === 'number' ? exp - payload.iat : 0,
+        exp - Date.now() / 1000 - CLOCK_TOLERANCE_SECONDS,
+      );
+      if (lifetime > maxLifetime) {
+        throw unauthenticated(
+          'lifetime',
+          `The token lives ${Math.round(lifetime)} s; this gateway accepts at most ${maxLifetime} s.`,
+        );
+      }
       const result = {
         caller: withoutInternalScopes(callerFrom(payload)),
         expiresAt: payload.exp! * 1000,
@@ -94,6 +113,7 @@ function authenticator(
       if (verified.size > MAX_VERIFIED) verified.delete(verified.keys().next().value!);
       return result;
     } catch (err) {
+      if (err instanceof ClientError) throw err;
       throw unauthenticated(...reasonOf(err));
     }
   };

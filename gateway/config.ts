@@ -18,6 +18,7 @@ export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<
     issuer: env.AUTH_ISSUER,
     audience: env.AUTH_AUDIENCE,
     devKeyPath: path.resolve(env.AUTH_DEV_KEY_PATH),
+    maxLifetimeSeconds: env.AUTH_MAX_TOKEN_LIFETIME_S,
   });
   return {
     supergraphPath: env.SUPERGRAPH_PATH,
@@ -41,6 +42,22 @@ export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<
       maxBufferedEvents: env.WS_MAX_BUFFERED_EVENTS,
     },
     bodyLimit: env.MAX_BODY_SIZE,
+    databaseUrl: env.DATABASE_URL,
+    edge: {
+      rateLimits: {
+        windowSeconds: env.RATE_LIMIT_WINDOW_S,
+        caller: { points: env.RATE_LIMIT_POINTS, inFlight: env.RATE_LIMIT_IN_FLIGHT },
+        anonymous: {
+          points: env.RATE_LIMIT_ANONYMOUS_POINTS,
+          inFlight: env.RATE_LIMIT_ANONYMOUS_IN_FLIGHT,
+        },
+      },
+      trustedProxies: env.TRUSTED_PROXIES,
+      loadShedLagMs: env.LOAD_SHED_LAG_MS,
+      cors: { origins: env.CORS_ORIGINS, allowLocal: !production },
+      compressionThreshold: env.COMPRESSION_THRESHOLD_BYTES,
+    },
+    metricsPort: env.METRICS_PORT ?? (production ? 9464 : undefined),
     production,
     log,
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, optionalUrl, pairs, port, positiveInt } from '../platform/env.js';
+import { commonEnv, list, optionalUrl, pairs, port, positiveInt } from '../platform/env.js';
 
 export const gatewayEnv = commonEnv.extend({
   /** Port of the gateway's HTTP endpoint. */
@@ -19,6 +19,27 @@ export const gatewayEnv = commonEnv.extend({
   AUTH_AUDIENCE: z.string().optional(),
   /** Development identity (no JWKS): the key pair `npm run token` signs with. */
   AUTH_DEV_KEY_PATH: z.string().default('.data/auth/dev-signing-key.json'),
+  /** Longest token lifetime accepted (exp − iat, and exp − now), in seconds. */
+  AUTH_MAX_TOKEN_LIFETIME_S: positiveInt(86_400),
+
+  /** The gateway's own state (rate-limit budgets) in schema `gateway`; unset: in memory. */
+  DATABASE_URL: optionalUrl(),
+  /** Rate limits: window, cost points per window and requests in flight, per token and per address. */
+  RATE_LIMIT_WINDOW_S: positiveInt(60),
+  RATE_LIMIT_POINTS: positiveInt(100_000),
+  RATE_LIMIT_IN_FLIGHT: positiveInt(32),
+  RATE_LIMIT_ANONYMOUS_POINTS: positiveInt(10_000),
+  RATE_LIMIT_ANONYMOUS_IN_FLIGHT: positiveInt(8),
+  /** Proxies whose X-Forwarded-For is believed: addresses, CIDRs, `loopback`, `uniquelocal`. */
+  TRUSTED_PROXIES: list(),
+  /** New requests get 503 while the event loop is later than this, in milliseconds. */
+  LOAD_SHED_LAG_MS: positiveInt(500),
+  /** Browser origins allowed (CORS); development also allows http://localhost:* and 127.0.0.1:*. */
+  CORS_ORIGINS: list(),
+  /** Answers larger than this are compressed (br or gzip, as the client accepts). */
+  COMPRESSION_THRESHOLD_BYTES: z.coerce.number().int().min(0).default(1024),
+  /** Port of `/metrics` (0: a free one). Unset: 9464 in production, the gateway's port otherwise. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 
   /** Operation limits; see gateway/limits.ts. */
   LIMIT_MAX_DEPTH: positiveInt(12),

@@ -1,11 +1,20 @@
 import { readFile } from 'node:fs/promises';
+import compression from 'compression';
+import type express from 'express';
+import { ANONYMOUS, type Caller } from '../platform/auth/caller.js';
+import type { ClientError } from '../platform/errors.js';
 import { once } from '../platform/once.js';
 import type { InternalIdentity } from '../platform/auth/internalIdentity.js';
 import type { Logger } from '../platform/logger.js';
 import { startHttpService, type HttpService } from '../platform/server.js';
 import type { Authenticator } from './auth.js';
 import type { GatewayContext } from './context.js';
+import { budgetKeyOf, CallerBudgets, type BudgetKey, type RateLimits } from './edge/budget.js';
+import { clientAddressResolver } from './edge/clientAddress.js';
+import { corsFor, type CorsOptions } from './edge/cors.js';
+import { LoadShedder } from './edge/shed.js';
 import { createExecutor } from './executor/index.js';
+import { openGatewayState } from './state/index.js';
 import { checkDocumentSize, useOperationLimits, type OperationLimits } from './limits.js';
 import { GatewayMetrics } from './metrics.js';
 import { useMetrics } from './useMetrics.js';
@@ -16,6 +25,31 @@ export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
   maxConnectionsPerToken: 20,
   maxSubscriptionsPerConnection: 100,
   maxBufferedEvents: 1_000,
+};
+
+/** What the gateway does at its public edge before an operation runs. */
+export interface EdgeOptions {
+  rateLimits: RateLimits;
+  /** Proxies whose `X-Forwarded-For` names the client (see edge/clientAddress.ts). */
+  trustedProxies: readonly string[];
+  /** Event-loop lag (ms) past which new requests are shed with 503. */
+  loadShedLagMs: number;
+  cors: CorsOptions;
+  /** Answers of at least this many bytes are compressed. */
+  compressionThreshold: number;
+}
+
+/** Generous budgets, for tests and benchmarks of other things. */
+export const UNLIMITED_EDGE: EdgeOptions = {
+  rateLimits: {
+    windowSeconds: 60,
+    caller: { points: 1e12, inFlight: 1e6 },
+    anonymous: { points: 1e12, inFlight: 1e6 },
+  },
+  trustedProxies: [],
+  loadShedLagMs: 60_000,
+  cors: { origins: [], allowLocal: true },
+  compressionThreshold: 1024,
 };
 
 export interface GatewayOptions {
@@ -38,6 +72,11 @@ export interface GatewayOptions {
   subscriptionLimits?: SubscriptionLimits;
   /** Largest request body. @default '1mb' */
   bodyLimit?: string;
+  edge: EdgeOptions;
+  /** The gateway's own state (shared rate-limit budgets); unset: each instance in memory. */
+  databaseUrl?: string | undefined;
+  /** Serve `/metrics` on this port instead of the gateway's (0: a free one). */
+  metricsPort?: number | undefined;
   production: boolean;
   log: Logger;
 }
@@ -45,6 +84,7 @@ export interface GatewayOptions {
 export interface RunningGateway extends HttpService {
   subgraphs: SubgraphEndpoint[];
   metrics: GatewayMetrics;
+  shedder: LoadShedder;
 }
 
 /**
@@ -61,11 +101,56 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const metrics = new GatewayMetrics();
   const timeoutMs = (subgraph: string) => options.timeouts?.[subgraph] ?? options.timeoutMs;
   const executor = createExecutor({ supergraphSdl, subgraphs, timeoutMs, metrics, log });
+  const { edge } = options;
+  const state = options.databaseUrl ? await openGatewayState(options.databaseUrl, log) : undefined;
+  if (!state && options.production) {
+    log.warn('no DATABASE_URL: rate-limit budgets are per instance, not shared');
+  }
+  const budgets = new CallerBudgets(edge.rateLimits, state?.pool, log);
+  const addressOf = clientAddressResolver(edge.trustedProxies);
+  const shedder = new LoadShedder(edge.loadShedLagMs);
+  const compress = compression({
+    threshold: edge.compressionThreshold,
+    // Streamed answers (incremental delivery, event streams) go out as they are written.
+    filter: (req, res) =>
+      !/^(multipart\/mixed|text\/event-stream)/.test(String(res.getHeader('content-type') ?? '')) &&
+      compression.filter(req, res),
+  });
+  /**
+   * Before the body is read: who the caller is (from the Authorization header), whose budget it
+   * spends, and whether that budget has room for one more request in flight.
+   */
+  const admit: express.RequestHandler = (req, res, next) => {
+    void (async () => {
+      let caller: Caller = ANONYMOUS;
+      let refused: unknown;
+      try {
+        caller = await options.auth.authenticate(req.get('authorization'));
+      } catch (err) {
+        refused = err;
+      }
+      const budget = budgetKeyOf(caller, addressOf(req));
+      for (const [name, value] of budgets.headers(budget)) res.set(name, value);
+      try {
+        budgets.refuseIfExhausted(budget);
+        res.once('close', budgets.enter(budget));
+      } catch (err) {
+        metrics.requests.inc({ operation: 'unknown', outcome: 'rate_limited' });
+        sendError(res, err as ClientError);
+        return;
+      }
+      res.locals.admission = { caller, refused, budget } satisfies Admission;
+      next();
+    })().catch(next);
+  };
   const service = await startHttpService<GatewayContext>({
     component: 'gateway',
+    edge: [shedder.middleware, ...corsFor(edge.cors), compress, admit],
     attach: (httpServer) =>
       serveGatewaySubscriptions(httpServer, {
         executor,
+        budgets,
+        addressOf,
         subgraphUrls: new Map(subgraphs.map((s) => [s.name, s.url])),
         auth: options.auth,
         identity: options.identity,
@@ -78,21 +163,28 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     apollo: {
       gateway: executor,
       includeStacktraceInErrorResponses: !options.production,
-      plugins: [useOperationLimits(options.limits), useMetrics(metrics)],
+      plugins: [
+        useOperationLimits<GatewayContext>(options.limits, async (cost, context, headers) => {
+          const spent = await budgets.spend(context.budget, cost);
+          for (const [name, value] of budgets.headers(context.budget, spent)) {
+            headers.set(name, value);
+          }
+        }),
+        useMetrics(metrics),
+      ],
     },
-    context: async ({ req, requestId, log: requestLog }) => {
-      checkDocumentSize((req.body as { query?: unknown } | undefined)?.query, options.limits);
-      let caller;
-      try {
-        caller = await options.auth.authenticate(req.get('authorization'));
-      } catch (err) {
+    context: async ({ req, res, requestId, log: requestLog }) => {
+      const { caller, refused, budget } = res.locals.admission as Admission;
+      if (refused) {
         metrics.requests.inc({ operation: 'unknown', outcome: 'unauthenticated' });
-        throw err;
+        throw refused;
       }
+      checkDocumentSize((req.body as { query?: unknown } | undefined)?.query, options.limits);
       return {
         requestId,
         log: requestLog,
         caller,
+        budget,
         forwardedIdentity: once(async () =>
           caller.anonymous ? null : options.identity.signReused(caller),
         ),
@@ -102,11 +194,40 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     port: options.port,
     production: options.production,
     bodyLimit: options.bodyLimit,
-    ready: async () => (await Promise.all(subgraphs.map(answers))).every(Boolean),
+    ready: async () =>
+      !shedder.overloaded && (await Promise.all(subgraphs.map(answers))).every(Boolean),
     metrics: () => metrics.render(),
+    metricsPort: options.metricsPort,
     log,
   });
-  return { ...service, subgraphs, metrics };
+  return {
+    ...service,
+    subgraphs,
+    metrics,
+    shedder,
+    close: once(async () => {
+      await service.close();
+      shedder.stop();
+      await state?.close();
+    }),
+  };
+}
+
+/** What `admit` learnt of a request before its body was read. */
+interface Admission {
+  caller: Caller;
+  /** Why the token was refused (the context throws it, as Apollo answers context errors). */
+  refused: unknown;
+  budget: BudgetKey;
+}
+
+/** Answers a ClientError in GraphQL's shape, with its `http` status and headers. */
+function sendError(res: express.Response, error: ClientError): void {
+  const { http: httpExt, ...extensions } = error.extensions as {
+    http?: { status?: number; headers?: Map<string, string> };
+  } & Record<string, unknown>;
+  for (const [name, value] of httpExt?.headers ?? []) res.set(name, value);
+  res.status(httpExt?.status ?? 400).json({ errors: [{ message: error.message, extensions }] });
 }
 
 /** True when the subgraph executes a trivial operation within two seconds. */

@@ -61,5 +61,17 @@ export const pairs = <T>(value: z.ZodType<T>) =>
       return out;
     });
 
+/** A comma-separated list; empty when unset. */
+export const list = () =>
+  z
+    .string()
+    .default('')
+    .transform((raw) =>
+      raw
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    );
+
 export const positiveInt = (fallback: number) =>
   z.coerce.number().int().positive().default(fallback);

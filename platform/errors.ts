@@ -25,6 +25,23 @@ export enum ErrorCode {
   CONFIRMATION_REQUIRED = 'CONFIRMATION_REQUIRED',
   /** A notification policy breaks a rule of the varslingsstrategi; `extensions.field` names it. */
   INVALID_POLICY = 'INVALID_POLICY',
+  /**
+   * The caller spent its budget of cost points for the window, or has too many requests in
+   * flight; HTTP 429 with `Retry-After`; `extensions.limit` is `budget` or `inFlight`.
+   */
+  RATE_LIMITED = 'RATE_LIMITED',
+  /** The gateway is shedding load; HTTP 503 with `Retry-After`. */
+  OVERLOADED = 'OVERLOADED',
+}
+
+/** Longest error message sent to a client: longer ones (echoing a huge value) are cut. */
+export const MAX_MESSAGE_LENGTH = 500;
+
+/** The message cut to {@link MAX_MESSAGE_LENGTH} characters. */
+export function clampMessage(message: string): string {
+  return message.length <= MAX_MESSAGE_LENGTH
+    ? message
+    : `${message.slice(0, MAX_MESSAGE_LENGTH)}… (${message.length - MAX_MESSAGE_LENGTH} more characters)`;
 }
 
 /** An error the client is expected to handle: a message for people and a code for programs. */
@@ -54,7 +71,12 @@ const PUBLIC_CODES = new Set<string>([
  * frame) is replaced and the detail logged; errors with a public code pass unchanged.
  */
 export function errorFormatter(production: boolean, log: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+  return (given: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    // Production names no schema element the caller did not: no "Did you mean …?" suggestions.
+    const message = clampMessage(
+      production ? given.message.replace(/ ?Did you mean .+\?$/s, '') : given.message,
+    );
+    const formatted = message === given.message ? given : { ...given, message };
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PUBLIC_CODES.has(code)) return formatted;
     log.error({ err: error, path: formatted.path }, 'internal error');

@@ -36,6 +36,8 @@ export async function openOrm(options: OrmOptions): Promise<MikroORM> {
     // Unqualified names in migrations and raw SQL mean this subgraph's own schema.
     driverOptions: { connection: { options: `-c search_path=${options.schema},public` } },
     allowGlobalContext: false,
+    // A schema may hold only tables its code reads with SQL (the gateway's own state).
+    discovery: { warnWhenNoEntities: false },
     pool: { min: 0, max: options.poolSize ?? 10 },
     debug: onQuery ? ['query'] : false,
     logger: (message) => {

@@ -10,6 +10,7 @@ import {
 import { expressMiddleware } from '@as-integrations/express5';
 import { REQUEST_ID_HEADER } from './auth/internalIdentity.js';
 import { ErrorCode, errorFormatter } from './errors.js';
+import { useStorableInput } from './graphql/storable.js';
 import type { Logger } from './logger.js';
 import { requestIdOf, useRequestLog, type LoggingContext } from './requestLog.js';
 import { serveSubscriptions, type SubscriptionOptions } from './subscriptions.js';
@@ -40,6 +41,16 @@ export interface HttpServiceOptions<Ctx extends LoggingContext> {
   ready?: () => Promise<boolean>;
   /** Serves `GET /metrics` when given. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
+  /**
+   * Serves `/metrics` on a server of its own on this port (0: a free one) instead of the
+   * service's port, so that it is not public where the service is.
+   */
+  metricsPort?: number | undefined;
+  /**
+   * Middleware on the GraphQL path before the body is read (the gateway's load shedding, CORS
+   * and compression).
+   */
+  edge?: express.RequestHandler[];
   /** Largest request body. @default '1mb' */
   bodyLimit?: string;
   /** Serves GraphQL subscriptions over graphql-ws on the same path (/graphql) when given. */
@@ -58,6 +69,8 @@ export interface HttpService {
   url: string;
   port: number;
   httpServer: http.Server;
+  /** Where `/metrics` is served when it has a port of its own. */
+  metricsUrl?: string;
   /** Stops accepting requests, lets running ones finish, then closes the socket. */
   close(): Promise<void>;
 }
@@ -82,10 +95,13 @@ export async function startHttpService<Ctx extends LoggingContext>(
     introspection: !production,
     csrfPrevention: true,
     formatError: errorFormatter(production, log),
+    // No "Did you mean …?" naming fields the caller did not ask for.
+    hideSchemaDetailsFromClientErrors: production,
     // Shutdown order is the process's to decide (platform/shutdown.ts), not each server's.
     stopOnTerminationSignals: false,
     plugins: [
       ...(options.apollo.plugins ?? []),
+      useStorableInput<Ctx>(),
       useRequestLog<Ctx>(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production
@@ -104,14 +120,17 @@ export async function startHttpService<Ctx extends LoggingContext>(
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable' });
   });
   const metrics = options.metrics;
+  const metricsServer =
+    metrics && options.metricsPort !== undefined ? express().disable('x-powered-by') : undefined;
   if (metrics) {
-    app.get('/metrics', async (_req, res) => {
+    (metricsServer ?? app).get('/metrics', async (_req, res) => {
       const { contentType, body } = await metrics();
       res.type(contentType).send(body);
     });
   }
   app.use(
     '/graphql',
+    ...(options.edge ?? []),
     traceRequests(options.component),
     (req, res, next) => {
       res.locals.requestId = requestIdOf(req.get(REQUEST_ID_HEADER));
@@ -153,14 +172,15 @@ export async function startHttpService<Ctx extends LoggingContext>(
     },
   );
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(options.port, options.host, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(httpServer, options.port, options.host);
   const { port } = httpServer.address() as AddressInfo;
+  let metricsHttp: http.Server | undefined;
+  let metricsUrl: string | undefined;
+  if (metricsServer) {
+    metricsHttp = http.createServer(metricsServer);
+    await listen(metricsHttp, options.metricsPort!, options.host);
+    metricsUrl = `http://${options.host}:${(metricsHttp.address() as AddressInfo).port}/metrics`;
+  }
   const url = `http://${options.host}:${port}/graphql`;
   const stopSubscriptions =
     options.subscriptions && schema
@@ -174,6 +194,23 @@ export async function startHttpService<Ctx extends LoggingContext>(
     await stopSubscriptions?.();
     await detach?.();
     await apollo.stop();
+    if (metricsHttp) await new Promise((resolve) => metricsHttp.close(resolve));
   };
-  return { url, port, httpServer, close: () => (closing ??= close()) };
+  return {
+    url,
+    port,
+    httpServer,
+    ...(metricsUrl ? { metricsUrl } : {}),
+    close: () => (closing ??= close()),
+  };
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

@@ -53,6 +53,7 @@ try {
   const gateway = await startGateway({
     ...(await gatewayOptionsFrom(gwEnv, log)),
     subgraphUrls: Object.fromEntries(running.map((s) => [s.name, s.url])),
+    databaseUrl: db.url,
   });
   stopAll.unshift(() => gateway.close());
   log.info(

@@ -34,6 +34,12 @@ const GENEROUS_LIMITS = {
   LIMIT_MAX_COST: '1000000000',
   LIMIT_MAX_DOCUMENT_BYTES: '10485760',
   MAX_BODY_SIZE: '10mb',
+  // The peers have no rate limits: ours still counts every operation, but never refuses one.
+  RATE_LIMIT_POINTS: '1000000000000',
+  RATE_LIMIT_IN_FLIGHT: '1000000',
+  RATE_LIMIT_ANONYMOUS_POINTS: '1000000000000',
+  RATE_LIMIT_ANONYMOUS_IN_FLIGHT: '1000000',
+  LOAD_SHED_LAG_MS: '60000',
 };
 
 /** Variables that would make a gateway report to a vendor or change its behaviour. */

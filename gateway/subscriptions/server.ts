@@ -25,7 +25,9 @@ import type { Logger } from '../../platform/logger.js';
 import type { Authenticator } from '../auth.js';
 import type { GatewayContext } from '../context.js';
 import { headersOf, type FederationExecutor } from '../executor/index.js';
-import { checkOperationLimits, type OperationLimits } from '../limits.js';
+import { checkDocumentSize, checkOperationLimits, type OperationLimits } from '../limits.js';
+import { refuseUnstorableInput } from '../../platform/graphql/storable.js';
+import { budgetKeyOf, type CallerBudgets } from '../edge/budget.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { FederatedSubscription } from './federated.js';
 import { upstreamOperation } from './resume.js';
@@ -42,6 +44,10 @@ export interface SubscriptionLimits {
 
 export interface GatewaySubscriptionOptions {
   executor: FederationExecutor;
+  /** The callers' rate-limit budgets, spent here as over HTTP. */
+  budgets: CallerBudgets;
+  /** The client's address (for anonymous callers' budgets). */
+  addressOf: (req: http.IncomingMessage) => string | undefined;
   /** Subgraph URLs by name (HTTP; the WebSocket URL is the same with ws:). */
   subgraphUrls: ReadonlyMap<string, string>;
   auth: Authenticator;
@@ -62,7 +68,6 @@ export const CloseCode = {
 
 /** One client connection: the context of its operations, as a request's is over HTTP. */
 interface Connection extends GatewayContext {
-  token: string | null;
   operations: number;
   expiry?: NodeJS.Timeout;
   close(code: number, reason: string): void;
@@ -80,7 +85,7 @@ export function serveGatewaySubscriptions(
   httpServer: http.Server,
   options: GatewaySubscriptionOptions,
 ): () => Promise<void> {
-  const { executor, auth, identity, limits, metrics, log } = options;
+  const { executor, auth, identity, limits, metrics, log, budgets } = options;
   const schema = executor.planner.schema;
   const upstreams = new Map<string, Upstream>();
   const upstreamOf = (name: string) => {
@@ -93,7 +98,8 @@ export function serveGatewaySubscriptions(
     }
     return upstream;
   };
-  const perToken = new Map<string, number>();
+  /** Open connections per budget key: a token's organisation and subject, or an address. */
+  const perCaller = new Map<string, number>();
   const documents = new Map<string, DocumentNode | readonly GraphQLError[]>();
   const rules = [
     ...specifiedRules,
@@ -204,24 +210,22 @@ export function serveGatewaySubscriptions(
           ctx.extra.socket.close(CloseCode.Forbidden, `Forbidden: token ${String(reason)}`);
           return false;
         }
-        const token = authorization ?? null;
-        if (token) {
-          const open = perToken.get(token) ?? 0;
-          if (open >= limits.maxConnectionsPerToken) {
-            ctx.extra.socket.close(
-              CloseCode.Forbidden,
-              `Forbidden: more than ${limits.maxConnectionsPerToken} connections for this token`,
-            );
-            return false;
-          }
-          perToken.set(token, open + 1);
+        const budget = budgetKeyOf(verified.caller, options.addressOf(ctx.extra.request));
+        const open = perCaller.get(budget.key) ?? 0;
+        if (open >= limits.maxConnectionsPerToken) {
+          ctx.extra.socket.close(
+            CloseCode.Forbidden,
+            `Forbidden: more than ${limits.maxConnectionsPerToken} connections for this ${budget.kind === 'caller' ? 'token' : 'address'}`,
+          );
+          return false;
         }
+        perCaller.set(budget.key, open + 1);
         const connection: Connection = {
           caller: verified.caller,
+          budget,
           // Signed afresh as it ages: a connection outlives one forwarded identity.
           forwardedIdentity: async () =>
             verified.caller.anonymous ? null : identity.signReused(verified.caller),
-          token,
           requestId,
           log: connectionLog,
           operations: 0,
@@ -243,14 +247,19 @@ export function serveGatewaySubscriptions(
         ctx.extra.connection = undefined;
         clearTimeout(connection.expiry);
         metrics.websocketConnections.dec();
-        if (connection.token) {
-          const open = (perToken.get(connection.token) ?? 1) - 1;
-          if (open <= 0) perToken.delete(connection.token);
-          else perToken.set(connection.token, open);
-        }
+        const open = (perCaller.get(connection.budget.key) ?? 1) - 1;
+        if (open <= 0) perCaller.delete(connection.budget.key);
+        else perCaller.set(connection.budget.key, open);
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
         const connection = ctx.extra.connection!;
+        // The same edge as over HTTP: size before parsing, budget before anything runs.
+        try {
+          checkDocumentSize(payload.query, options.operationLimits);
+          budgets.refuseIfExhausted(connection.budget);
+        } catch (err) {
+          return [err as GraphQLError];
+        }
         const document = documentOf(payload.query);
         if (!('kind' in document)) return [...document];
         const operation = getOperationAST(document, payload.operationName);
@@ -263,13 +272,15 @@ export function serveGatewaySubscriptions(
           ];
         }
         try {
-          checkOperationLimits(
+          const { cost } = checkOperationLimits(
             schema,
             document,
             operation,
             payload.variables ?? {},
             options.operationLimits,
           );
+          refuseUnstorableInput(document, payload.variables ?? undefined);
+          await budgets.spend(connection.budget, cost);
         } catch (err) {
           return [err as GraphQLError];
         }

@@ -16,7 +16,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { execute, parse, validate, type GraphQLSchema } from 'graphql';
 import { createAuthenticator } from '../../gateway/auth.js';
-import { startGateway, type RunningGateway } from '../../gateway/server.js';
+import { startGateway, UNLIMITED_EDGE, type RunningGateway } from '../../gateway/server.js';
 import { testIdentity, TestIssuer, type TokenOptions } from '../harness/auth.js';
 import { bearer } from '../harness/graphql.js';
 import { silent, TEST_LIMITS } from '../harness/graph.js';
@@ -202,6 +202,7 @@ export async function startExecutorGraph(
     }),
     identity: testIdentity,
     limits: TEST_LIMITS,
+    edge: UNLIMITED_EDGE,
     production: false,
     log: silent,
   });

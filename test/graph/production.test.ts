@@ -7,6 +7,9 @@ import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { codes, post } from '../harness/graphql.js';
 import { silent, startTestGraph, type TestGraph } from '../harness/graph.js';
 import { LogCapture } from '../harness/logCapture.js';
+import { createClient } from 'graphql-ws';
+import { WebSocket } from 'ws';
+import { toWs } from './subscriptionHelpers.js';
 
 let db: TestDatabase;
 let graph: TestGraph;
@@ -14,7 +17,7 @@ const logs = new LogCapture();
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  graph = await startTestGraph(db.url, { production: true, log: logs.log });
+  graph = await startTestGraph(db.url, { production: true, log: logs.log, metricsPort: 0 });
 });
 afterAll(async () => {
   await graph?.close();
@@ -62,5 +65,41 @@ describe('NODE_ENV=production', () => {
     await expect(gatewayOptionsFrom(env, silent)).rejects.toThrow(/AUTH_JWKS_URL/);
     expect(() => internalIdentityFrom({ NODE_ENV: 'production' })).toThrow(/INTERNAL_AUTH_SECRET/);
     expect(() => loadEnv(gatewayEnv, { INTERNAL_AUTH_SECRET: 'short' })).toThrow(/32 characters/);
+  });
+
+  it('names no field the caller did not ask for: no "Did you mean" over HTTP or the socket', async () => {
+    const q = '{ enhet(organisasjonsnummer: "310012343") { nav } }';
+    const r = await post(graph.gateway.url, q);
+    expect(codes(r)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(r.errors?.[0]?.message).toContain('Cannot query field "nav"');
+    expect(r.errors?.[0]?.message).not.toMatch(/Did you mean|navn/);
+    const client = createClient({
+      url: toWs(graph.gateway.url),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
+    try {
+      const errors = await client
+        .iterate({ query: q })
+        .next()
+        .then(
+          (res) => (res.value as { errors?: Array<{ message: string }> }).errors,
+          (err: Array<{ message: string }>) => err,
+        );
+      expect(errors?.[0]?.message).toContain('Cannot query field "nav"');
+      expect(errors?.[0]?.message).not.toMatch(/Did you mean|navn/);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('serves /metrics on its own port, not on the public one', async () => {
+    const onPublic = await fetch(new URL('/metrics', graph.gateway.url));
+    expect(onPublic.status).toBe(404);
+    await onPublic.arrayBuffer();
+    expect(graph.gateway.metricsUrl).toBeDefined();
+    const own = await fetch(graph.gateway.metricsUrl!);
+    expect(own.status).toBe(200);
+    expect(await own.text()).toContain('dpv_gateway_requests_total');
   });
 });

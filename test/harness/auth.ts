@@ -21,6 +21,8 @@ export interface TokenOptions {
   scope?: string;
   /** Seconds from now; negative for an expired token. @default 300 */
   expiresIn?: number;
+  /** Seconds ago the token was issued. @default 0 */
+  issuedAgo?: number;
   audience?: string;
   issuer?: string;
   /** Sign with a key the JWKS does not hold. */
@@ -63,7 +65,7 @@ export class TestIssuer {
       .setSubject(options.sub ?? 'test-user')
       .setIssuer(options.issuer ?? TestIssuer.ISSUER)
       .setAudience(options.audience ?? TestIssuer.AUDIENCE)
-      .setIssuedAt()
+      .setIssuedAt(Math.floor(Date.now() / 1000) - (options.issuedAgo ?? 0))
       .setExpirationTime(Math.floor(Date.now() / 1000) + (options.expiresIn ?? 300))
       .sign(options.foreignKey ? this.foreign : this.key);
   }

@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { startGateway, type RunningGateway } from '../../gateway/server.js';
+import {
+  startGateway,
+  UNLIMITED_EDGE,
+  type EdgeOptions,
+  type RunningGateway,
+} from '../../gateway/server.js';
 import { createLogger } from '../../platform/logger.js';
 import {
   startSubgraph,
@@ -96,6 +101,11 @@ export interface TestGraphOptions {
   /** How the gateway verifies tokens. @default JWKS of the graph's TestIssuer */
   auth?: Authenticator;
   subscriptionLimits?: SubscriptionLimits;
+  /** The public edge (rate limits, shedding, CORS, compression). @default UNLIMITED_EDGE */
+  edge?: Partial<EdgeOptions>;
+  /** The gateway's own state. @default the graph's database */
+  gatewayDatabaseUrl?: string | null;
+  metricsPort?: number;
 }
 
 /**
@@ -144,6 +154,10 @@ export async function startTestGraph(
     identity: testIdentity,
     limits: { ...TEST_LIMITS, ...options.limits },
     subscriptionLimits: options.subscriptionLimits,
+    edge: { ...UNLIMITED_EDGE, ...options.edge },
+    databaseUrl:
+      options.gatewayDatabaseUrl === null ? undefined : (options.gatewayDatabaseUrl ?? databaseUrl),
+    metricsPort: options.metricsPort,
     production: options.production ?? false,
     log,
   });
