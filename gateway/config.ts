@@ -46,6 +46,7 @@ export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<
     edge: {
       rateLimits: {
         windowSeconds: env.RATE_LIMIT_WINDOW_S,
+        tarpitMs: env.RATE_LIMIT_TARPIT_MS,
         caller: { points: env.RATE_LIMIT_POINTS, inFlight: env.RATE_LIMIT_IN_FLIGHT },
         anonymous: {
           points: env.RATE_LIMIT_ANONYMOUS_POINTS,

@@ -30,6 +30,8 @@ export const gatewayEnv = commonEnv.extend({
   RATE_LIMIT_IN_FLIGHT: positiveInt(32),
   RATE_LIMIT_ANONYMOUS_POINTS: positiveInt(10_000),
   RATE_LIMIT_ANONYMOUS_IN_FLIGHT: positiveInt(8),
+  /** A refusal (429) goes out after this many ms: a client retrying in a loop is slowed. 0: at once. */
+  RATE_LIMIT_TARPIT_MS: z.coerce.number().int().min(0).default(1_000),
   /** Proxies whose X-Forwarded-For is believed: addresses, CIDRs, `loopback`, `uniquelocal`. */
   TRUSTED_PROXIES: list(),
   /** New requests get 503 while the event loop is later than this, in milliseconds. */

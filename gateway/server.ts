@@ -136,7 +136,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         res.once('close', budgets.enter(budget));
       } catch (err) {
         metrics.requests.inc({ operation: 'unknown', outcome: 'rate_limited' });
-        sendError(res, err as ClientError);
+        await budgets.pace();
+        if (!res.destroyed) sendError(res, err as ClientError);
         return;
       }
       res.locals.admission = { caller, refused, budget } satisfies Admission;
@@ -165,7 +166,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       includeStacktraceInErrorResponses: !options.production,
       plugins: [
         useOperationLimits<GatewayContext>(options.limits, async (cost, context, headers) => {
-          const spent = await budgets.spend(context.budget, cost);
+          const spent = await budgets.spend(context.budget, cost).catch(async (err: unknown) => {
+            await budgets.pace();
+            throw err;
+          });
           for (const [name, value] of budgets.headers(context.budget, spent)) {
             headers.set(name, value);
           }

@@ -17,6 +17,8 @@ export interface GatewayRun {
   hiveDedupe: boolean;
   /** Node options every gateway starts with (the same for all three). */
   nodeFlags: string[];
+  /** Ours: environment set after the bench's generous limits (e.g. the real rate limits). */
+  env?: Record<string, string> | undefined;
 }
 
 export interface RunningGateway {
@@ -84,6 +86,7 @@ function commandOf(name: GatewayName, run: GatewayRun) {
           INTERNAL_AUTH_SECRET: run.secret,
           AUTH_DEV_KEY_PATH: run.devKeyPath,
           AUTH_JWKS_URL: '',
+          ...run.env,
         },
       };
     case 'apollo':

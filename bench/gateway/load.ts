@@ -9,6 +9,8 @@ export interface LoadOptions {
   headers: Record<string, string>;
   connections: number;
   seconds: number;
+  /** Requests per second across all connections (autocannon's -R); unset: as fast as answered. */
+  rate?: number | undefined;
   /** Responses that differ from this body count as mismatches. */
   expectBody?: string | undefined;
   root: string;
@@ -24,6 +26,8 @@ export interface LoadFigures {
   timeouts: number;
   non2xx: number;
   mismatches: number;
+  /** Answers by HTTP status. */
+  statusCodes: Record<string, number>;
 }
 
 interface AutocannonResult {
@@ -33,6 +37,7 @@ interface AutocannonResult {
   timeouts: number;
   non2xx: number;
   mismatches: number;
+  statusCodeStats?: Record<string, { count: number }>;
 }
 
 /**
@@ -49,6 +54,7 @@ export async function autocannon(o: LoadOptions): Promise<LoadFigures> {
       String(o.connections),
       '-d',
       String(o.seconds),
+      ...(o.rate === undefined ? [] : ['-R', String(o.rate)]),
       '-m',
       'POST',
       '-i',
@@ -81,5 +87,8 @@ export async function autocannon(o: LoadOptions): Promise<LoadFigures> {
     timeouts: r.timeouts,
     non2xx: r.non2xx,
     mismatches: r.mismatches,
+    statusCodes: Object.fromEntries(
+      Object.entries(r.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]),
+    ),
   };
 }

@@ -26,7 +26,16 @@ export interface RateLimits {
   caller: Budget;
   /** Per client address (an IPv6 address by its /64). */
   anonymous: Budget;
+  /**
+   * A refusal is answered after this many ms (at most {@link MAX_HELD} held at once), so that a
+   * client asking again at once, in a loop, asks at most once per this long per connection.
+   * @default 0
+   */
+  tarpitMs?: number;
 }
+
+/** Refusals held back at once, over all callers; past it, refusals go out at once. */
+export const MAX_HELD = 10_000;
 
 /** Who a budget belongs to. */
 export interface BudgetKey {
@@ -61,6 +70,7 @@ export class CallerBudgets {
   private readonly inFlight = new Map<string, number>();
   /** Callers refused until the end of their window (epoch ms). */
   private readonly exhausted = new LRUCache<string, number>({ max: 100_000 });
+  private held = 0;
 
   constructor(
     readonly limits: RateLimits,
@@ -130,6 +140,18 @@ export class CallerBudgets {
       const ms = Math.max(err.msBeforeNext, 1);
       this.exhausted.set(who.key, Date.now() + ms);
       throw this.rateLimited(who, ms, 'budget');
+    }
+  }
+
+  /** Waits before a refusal goes out (see {@link RateLimits.tarpitMs}). */
+  async pace(): Promise<void> {
+    const ms = this.limits.tarpitMs ?? 0;
+    if (ms <= 0 || this.held >= MAX_HELD) return;
+    this.held++;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    } finally {
+      this.held--;
     }
   }
 

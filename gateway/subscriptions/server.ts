@@ -258,6 +258,8 @@ export function serveGatewaySubscriptions(
           checkDocumentSize(payload.query, options.operationLimits);
           budgets.refuseIfExhausted(connection.budget);
         } catch (err) {
+          if ((err as GraphQLError).extensions?.code === ErrorCode.RATE_LIMITED)
+            await budgets.pace();
           return [err as GraphQLError];
         }
         const document = documentOf(payload.query);
@@ -282,6 +284,8 @@ export function serveGatewaySubscriptions(
           refuseUnstorableInput(document, payload.variables ?? undefined);
           await budgets.spend(connection.budget, cost);
         } catch (err) {
+          if ((err as GraphQLError).extensions?.code === ErrorCode.RATE_LIMITED)
+            await budgets.pace();
           return [err as GraphQLError];
         }
         if (connection.operations >= limits.maxSubscriptionsPerConnection) {

@@ -1,4 +1,5 @@
 import { ClientError, ErrorCode } from '../errors.js';
+import { preview } from '../graphql/preview.js';
 
 /**
  * Organisasjonsnummer: nine digits, the last a mod-11 check digit over the first eight with
@@ -25,14 +26,15 @@ export function checkDigit(first8: string): number | null {
   return 11 - r;
 }
 
+/** A message for people; it quotes at most the start of `value`, however long that is. */
 export function describeOrgnrProblem(value: string, problem: OrgnrProblem): string {
   switch (problem) {
     case 'length':
-      return `Organisasjonsnummer must be 9 digits; "${value}" has ${value.length} characters.`;
+      return `Organisasjonsnummer must be 9 digits; ${preview(value)} has ${value.length} characters.`;
     case 'non-digits':
-      return `Organisasjonsnummer must contain only digits; got "${value}".`;
+      return `Organisasjonsnummer must contain only digits; got ${preview(value)}.`;
     case 'check-digit':
-      return `Organisasjonsnummer "${value}" fails the mod-11 check digit.`;
+      return `Organisasjonsnummer ${preview(value)} fails the mod-11 check digit.`;
   }
 }
 

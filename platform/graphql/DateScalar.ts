@@ -1,5 +1,6 @@
 import { GraphQLScalarType, Kind } from 'graphql';
 import { ClientError, ErrorCode } from '../errors.js';
+import { preview, truncate } from './preview.js';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -8,7 +9,7 @@ function toDate(value: unknown): string {
   if (typeof value === 'string' && ISO_DATE.test(value)) return value;
   throw new ClientError(
     ErrorCode.BAD_USER_INPUT,
-    `Expected a date as YYYY-MM-DD, got ${JSON.stringify(value)}.`,
+    `Expected a date as YYYY-MM-DD, got ${typeof value === 'string' ? preview(value) : truncate(String(JSON.stringify(value)))}.`,
   );
 }
 

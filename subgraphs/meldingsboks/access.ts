@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import { Scope, type Caller } from '../../platform/auth/caller.js';
 import { requireScope } from '../../platform/auth/authorize.js';
 import { ClientError, ErrorCode } from '../../platform/errors.js';
+import { preview } from '../../platform/graphql/preview.js';
 import { VISIBLE_TO_RECIPIENT } from './domain/lifecycle.js';
 import { CONFIDENTIAL } from './domain/services.js';
 import { GrantKind, InboxGrant } from './entities/InboxGrant.js';
@@ -94,7 +95,10 @@ export class AccessPolicy {
     }
     const view = await this.view(owner);
     if (!view) {
-      throw new ClientError(ErrorCode.FORBIDDEN, `You have no access to the inbox of ${owner}.`);
+      throw new ClientError(
+        ErrorCode.FORBIDDEN,
+        `You have no access to the inbox of ${preview(owner)}.`,
+      );
     }
     return view;
   }

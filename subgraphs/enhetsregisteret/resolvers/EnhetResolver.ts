@@ -6,13 +6,14 @@ import {
   encodeCursor,
   PAGE,
 } from '../../../platform/graphql/connection.js';
+import { capItems } from '../../../platform/graphql/inputLimits.js';
 import type { Context } from '../context.js';
 import { Enhet } from '../entities/Enhet.js';
 import { Organisasjonsform } from '../entities/Organisasjonsform.js';
 import { EnhetFilter } from '../search/EnhetFilter.js';
 import { searchEnheter } from '../search/searchEnheter.js';
 import { EnhetConnection, UnderenhetConnection } from './connections.js';
-import { groupRoller, Rollegruppe } from './rolleTypes.js';
+import { groupRoller, MAX_ROLE_TYPES, Rollegruppe } from './rolleTypes.js';
 
 /** The form of a row; the foreign key guarantees it, so its absence is a broken database. */
 export async function formOf(ctx: Context, kode: string): Promise<Organisasjonsform> {
@@ -41,8 +42,13 @@ export class EnhetResolver {
     return ctx.loaders.enhet.load(organisasjonsnummer);
   }
 
+  // Root fields that can be refused are nullable too: a bad argument nulls this field, not the
+  // whole response (an enhet asked for beside it still arrives).
   @Query(() => EnhetConnection, {
-    description: 'Enheter matching the filter, a page at a time, with no cap on how far one pages.',
+    nullable: true,
+    description:
+      'Enheter matching the filter, a page at a time, with no cap on how far one pages; null ' +
+      'with BAD_USER_INPUT for a bad page or filter.',
   })
   async enheter(
     @Arg('filter', () => EnhetFilter, { nullable: true }) filter: EnhetFilter | null,
@@ -50,7 +56,7 @@ export class EnhetResolver {
     first: number,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
-  ): Promise<EnhetConnection> {
+  ): Promise<EnhetConnection | null> {
     checkFirst(first);
     return new EnhetConnection(
       await searchEnheter(ctx.em, filter ?? new EnhetFilter(), first, after),
@@ -70,15 +76,19 @@ export class EnhetResolver {
     return enhet.overordnetEnhetOrgnr ? ctx.loaders.enhet.load(enhet.overordnetEnhetOrgnr) : null;
   }
 
+  // Nullable, like every field that can be refused on its own: a bad page argument nulls this
+  // field, not the enhet around it.
   @FieldResolver(() => UnderenhetConnection, {
-    description: "The enhet's underenheter (not deleted).",
+    nullable: true,
+    description: `The enhet's underenheter (not deleted); null with BAD_USER_INPUT for a bad page.`,
   })
   async underenheter(
     @Root() enhet: Enhet,
-    @Arg('first', () => Int, { defaultValue: PAGE.default }) first: number,
+    @Arg('first', () => Int, { defaultValue: PAGE.default, description: `At most ${PAGE.max}.` })
+    first: number,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
-  ): Promise<UnderenhetConnection> {
+  ): Promise<UnderenhetConnection | null> {
     const { pages, counts } = ctx.loaders.underenheter;
     const key = { parent: enhet.organisasjonsnummer, ...pageArgs(first, after) };
     const page = await pages.load(key);
@@ -107,17 +117,23 @@ export class EnhetResolver {
   }
 
   @FieldResolver(() => EnhetConnection, {
+    nullable: true,
     description:
-      "The enheter in which this enhet holds one of the roles (e.g. REGN: an accounting firm's clients).",
+      "The enheter in which this enhet holds one of the roles (e.g. REGN: an accounting firm's " +
+      'clients); null with BAD_USER_INPUT for bad arguments.',
   })
   async rolleinnehaverFor(
     @Root() enhet: Enhet,
-    @Arg('type', () => [String], { description: 'Role codes, e.g. ["REGN", "REVI"].' })
+    @Arg('type', () => [String], {
+      description: `Role codes, e.g. ["REGN", "REVI"]; at most ${MAX_ROLE_TYPES}.`,
+    })
     type: string[],
-    @Arg('first', () => Int, { defaultValue: PAGE.default }) first: number,
+    @Arg('first', () => Int, { defaultValue: PAGE.default, description: `At most ${PAGE.max}.` })
+    first: number,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
-  ): Promise<EnhetConnection> {
+  ): Promise<EnhetConnection | null> {
+    capItems({ argument: 'type' }, type, MAX_ROLE_TYPES);
     const { pages, counts } = ctx.loaders.rolleinnehaverFor;
     const variant = [...new Set(type.map((t) => t.toUpperCase()))].sort();
     const page = await pages.load({

@@ -1,8 +1,9 @@
 import { Arg, Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
 import { assertOrgnr } from '../../../platform/domain/orgnr.js';
-import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { capItems } from '../../../platform/graphql/inputLimits.js';
 import type { Context } from '../context.js';
 import { Rolle } from '../entities/Rolle.js';
+import { MAX_ROLE_TYPES } from './rolleTypes.js';
 
 const MAX_ENHETER = 1000;
 
@@ -18,23 +19,24 @@ export class Rolleforhold {
 @Resolver()
 export class RolleforholdResolver {
   @Query(() => [Rolleforhold], {
+    nullable: true,
     description:
       'Which current roles of the given types the holder has in the given enheter: a live check ' +
-      '(e.g. is this firm still REGN for these clients) in one statement.',
+      '(e.g. is this firm still REGN for these clients) in one statement; null with ' +
+      'BAD_USER_INPUT for bad arguments.',
   })
   async rolleforhold(
     @Arg('innehaver', () => String) innehaver: string,
     @Arg('enheter', () => [String], { description: `At most ${MAX_ENHETER}.` }) enheter: string[],
-    @Arg('typer', () => [String], { description: 'Role codes, e.g. ["REGN", "REVI"].' })
+    @Arg('typer', () => [String], {
+      description: `Role codes, e.g. ["REGN", "REVI"]; at most ${MAX_ROLE_TYPES}.`,
+    })
     typer: string[],
     @Ctx() ctx: Context,
-  ): Promise<Rolleforhold[]> {
+  ): Promise<Rolleforhold[] | null> {
     assertOrgnr(innehaver);
-    if (enheter.length > MAX_ENHETER) {
-      throw new ClientError(ErrorCode.BAD_USER_INPUT, `At most ${MAX_ENHETER} enheter.`, {
-        argument: 'enheter',
-      });
-    }
+    capItems({ argument: 'enheter' }, enheter, MAX_ENHETER);
+    capItems({ argument: 'typer' }, typer, MAX_ROLE_TYPES);
     if (enheter.length === 0 || typer.length === 0) return [];
     const rows = await ctx.em.find(
       Rolle,

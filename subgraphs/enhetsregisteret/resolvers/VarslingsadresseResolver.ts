@@ -3,12 +3,20 @@ import { requireActingFor } from '../../../platform/auth/authorize.js';
 import { InternalScope, Scope, type Caller } from '../../../platform/auth/caller.js';
 import { assertOrgnr } from '../../../platform/domain/orgnr.js';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { capItems } from '../../../platform/graphql/inputLimits.js';
+import { preview } from '../../../platform/graphql/preview.js';
 import type { Context } from '../context.js';
 import { Enhet } from '../entities/Enhet.js';
 import { Varslingsadresse, Varslingskanal } from '../entities/Varslingsadresse.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const NORWEGIAN_MOBILE = /^\+47[49]\d{7}$/;
+
+/**
+ * Addresses an enhet may register per channel. Every address of the channel a notice goes by
+ * gets it, so this also bounds one message's fan-out; ten of each is more than any enhet needs.
+ */
+export const MAX_ADDRESSES = { epost: 10, mobil: 10 } as const;
 
 function assertMayRead(caller: Caller, orgnr: string): void {
   if (caller.scopes.has(InternalScope.READ_VARSLINGSADRESSER)) return;
@@ -18,36 +26,57 @@ function assertMayRead(caller: Caller, orgnr: string): void {
 @Resolver(() => Enhet)
 export class VarslingsadresseResolver {
   @FieldResolver(() => [Varslingsadresse], {
+    nullable: true,
     description:
-      'Varslingsadresser: not public. Readable by the enhet itself (scope dpv:read) and by varsling; FORBIDDEN for anyone else.',
+      'Varslingsadresser: not public. Readable by the enhet itself (scope dpv:read) and by ' +
+      'varsling; null with FORBIDDEN for anyone else (the rest of the enhet still resolves).',
   })
-  async varslingsadresser(@Root() enhet: Enhet, @Ctx() ctx: Context): Promise<Varslingsadresse[]> {
+  async varslingsadresser(
+    @Root() enhet: Enhet,
+    @Ctx() ctx: Context,
+  ): Promise<Varslingsadresse[] | null> {
     assertMayRead(ctx.caller, enhet.organisasjonsnummer);
     return ctx.loaders.varslingsadresser.load(enhet.organisasjonsnummer);
   }
 
   @Mutation(() => Enhet, {
     description:
-      "Replaces the enhet's varslingsadresser. Needs scope enhetsregisteret:write, acting for the enhet. At least one address must remain.",
+      "Replaces the enhet's varslingsadresser. Needs scope enhetsregisteret:write, acting for the " +
+      `enhet. At least one address must remain; at most ${MAX_ADDRESSES.epost} e-post addresses ` +
+      `and ${MAX_ADDRESSES.mobil} mobile numbers.`,
   })
   async settVarslingsadresser(
     @Arg('organisasjonsnummer', () => String) organisasjonsnummer: string,
-    @Arg('epost', () => [String], { defaultValue: [] }) epost: string[],
-    @Arg('mobil', () => [String], { defaultValue: [] }) mobil: string[],
+    @Arg('epost', () => [String], {
+      defaultValue: [],
+      description: `At most ${MAX_ADDRESSES.epost}, each at most 254 characters.`,
+    })
+    epost: string[],
+    @Arg('mobil', () => [String], {
+      defaultValue: [],
+      description: `At most ${MAX_ADDRESSES.mobil}: +47 and eight digits, starting with 4 or 9.`,
+    })
+    mobil: string[],
     @Ctx() ctx: Context,
   ): Promise<Enhet> {
     assertOrgnr(organisasjonsnummer);
     requireActingFor(ctx.caller, organisasjonsnummer, Scope.ENHETSREGISTERET_WRITE);
+    // Counted as sent, duplicates too: the cap is on what a client may send, not on what is kept.
+    capItems({ field: 'epost' }, epost, MAX_ADDRESSES.epost);
+    capItems({ field: 'mobil' }, mobil, MAX_ADDRESSES.mobil);
     const emails = [...new Set(epost.map((e) => e.trim().toLowerCase()))];
     const mobiles = [...new Set(mobil.map((m) => m.replace(/[\s-]/g, '')))];
     for (const e of emails) {
-      if (!EMAIL.test(e) || e.length > 254) invalid('epost', `"${e}" is not an e-mail address.`);
+      // Length first: the pattern backtracks on a long string of dots.
+      if (e.length > 254 || !EMAIL.test(e)) {
+        invalid('epost', `${preview(e)} is not an e-mail address.`);
+      }
     }
     for (const m of mobiles) {
       if (!NORWEGIAN_MOBILE.test(m)) {
         invalid(
           'mobil',
-          `"${m}" is not a Norwegian mobile number (+47 and eight digits, starting with 4 or 9).`,
+          `${preview(m)} is not a Norwegian mobile number (+47 and eight digits, starting with 4 or 9).`,
         );
       }
     }

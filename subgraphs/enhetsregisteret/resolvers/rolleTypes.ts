@@ -3,6 +3,9 @@ import { DateScalar } from '../../../platform/graphql/DateScalar.js';
 import { Kode } from '../entities/Kode.js';
 import type { Rolle as RolleRow } from '../entities/Rolle.js';
 
+/** Role codes one argument may list: more than brreg has role types. */
+export const MAX_ROLE_TYPES = 50;
+
 @ObjectType('Personnavn')
 export class Personnavn {
   @Field(() => String, { nullable: true }) fornavn!: string | null;

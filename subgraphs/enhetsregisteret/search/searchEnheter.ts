@@ -2,7 +2,7 @@ import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { assertOrgnr } from '../../../platform/domain/orgnr.js';
 import { decodeCursor, encodeCursor, type Page } from '../../../platform/graphql/connection.js';
 import { Enhet } from '../entities/Enhet.js';
-import { NavnSok, type EnhetFilter } from './EnhetFilter.js';
+import { checkFilterCaps, NavnSok, type EnhetFilter } from './EnhetFilter.js';
 
 /** Applies every given filter; deleted enheter only when asked for. */
 function applyFilter(q: Knex.QueryBuilder, f: EnhetFilter): void {
@@ -47,6 +47,7 @@ export async function searchEnheter(
   first: number,
   after: string | null,
 ): Promise<Page<Enhet>> {
+  checkFilterCaps(filter);
   const knex = em.getKnex();
   const connection = em.getConnection();
   const fuzzyName = filter.navn && filter.navnSok === NavnSok.FUZZY ? filter.navn : null;

@@ -1,36 +1,21 @@
 import { createHash } from 'node:crypto';
 import { assertOrgnr } from '../../../platform/domain/orgnr.js';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { capItems } from '../../../platform/graphql/inputLimits.js';
+import { preview } from '../../../platform/graphql/preview.js';
 import type { SendMessageInput } from '../resolvers/inputs.js';
 import type { NewMessage } from '../services/store.js';
+import { LIMITS } from './limits.js';
 import { CONFIDENTIAL, Language } from './services.js';
 
-/** Limits of a message, after Altinn 3 correspondence. */
-export const LIMITS = {
-  sendersReference: 4096,
-  messageSender: 256,
-  title: 255,
-  summary: 255,
-  body: 10_000,
-  attachments: 100,
-  attachmentName: 255,
-  externalReferences: 10,
-  referenceValue: 500,
-  properties: 10,
-  propertyKey: 50,
-  propertyValue: 300,
-  replyOptions: 10,
-  linkUrl: 255,
-  linkText: 255,
-} as const;
-
-function bad(field: string, message: string): ClientError {
-  return new ClientError(ErrorCode.BAD_USER_INPUT, message, { field });
+function bad(field: string, message: string, extensions: Record<string, unknown> = {}) {
+  return new ClientError(ErrorCode.BAD_USER_INPUT, message, { field, ...extensions });
 }
 
+/** Length first: whatever else is checked after, it is checked on a bounded string. */
 function text(field: string, value: string, max: number, required = true): void {
+  if (value.length > max) throw bad(field, `${field} is longer than ${max} characters.`, { max });
   if (required && value.trim() === '') throw bad(field, `${field} must not be empty.`);
-  if (value.length > max) throw bad(field, `${field} is longer than ${max} characters.`);
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -51,27 +36,23 @@ export function validateMessage(
   if (input.summary != null) text('summary', input.summary, LIMITS.summary, false);
   text('body', input.body, LIMITS.body);
 
-  if (input.externalReferences.length > LIMITS.externalReferences) {
-    throw bad('externalReferences', `At most ${LIMITS.externalReferences} external references.`);
-  }
+  capItems({ field: 'externalReferences' }, input.externalReferences, LIMITS.externalReferences);
   for (const r of input.externalReferences) {
     text('externalReferences.referenceValue', r.referenceValue, LIMITS.referenceValue);
   }
 
-  if (input.propertyList.length > LIMITS.properties) {
-    throw bad('propertyList', `At most ${LIMITS.properties} properties.`);
-  }
+  capItems({ field: 'propertyList' }, input.propertyList, LIMITS.properties);
   const keys = new Set<string>();
   for (const p of input.propertyList) {
     text('propertyList.key', p.key, LIMITS.propertyKey);
     text('propertyList.value', p.value, LIMITS.propertyValue, false);
-    if (keys.has(p.key)) throw bad('propertyList.key', `Property ${p.key} is given twice.`);
+    if (keys.has(p.key)) {
+      throw bad('propertyList.key', `Property ${preview(p.key)} is given twice.`);
+    }
     keys.add(p.key);
   }
 
-  if (input.replyOptions.length > LIMITS.replyOptions) {
-    throw bad('replyOptions', `At most ${LIMITS.replyOptions} reply options.`);
-  }
+  capItems({ field: 'replyOptions' }, input.replyOptions, LIMITS.replyOptions);
   for (const r of input.replyOptions) {
     text('replyOptions.linkUrl', r.linkUrl, LIMITS.linkUrl);
     if (r.linkText != null) text('replyOptions.linkText', r.linkText, LIMITS.linkText, false);
@@ -82,17 +63,16 @@ export function validateMessage(
       // refused below
     }
     if (url?.protocol !== 'https:') {
-      throw bad('replyOptions.linkUrl', `${r.linkUrl} is not an https URL.`);
+      throw bad('replyOptions.linkUrl', `${preview(r.linkUrl)} is not an https URL.`);
     }
   }
 
-  if (input.attachments.length > LIMITS.attachments) {
-    throw bad('attachments', `At most ${LIMITS.attachments} attachments.`);
-  }
+  capItems({ field: 'attachments' }, input.attachments, LIMITS.attachments);
   const attachments = input.attachments.map((a) => {
     text('attachments.name', a.name, LIMITS.attachmentName);
+    text('attachments.contentType', a.contentType, LIMITS.contentType);
     if (!MIME.test(a.contentType)) {
-      throw bad('attachments.contentType', `${a.contentType} is not a MIME type.`);
+      throw bad('attachments.contentType', `${preview(a.contentType)} is not a MIME type.`);
     }
     const given = a.sha256?.toLowerCase() ?? null;
     if (given !== null && !SHA256.test(given)) {
@@ -100,7 +80,10 @@ export function validateMessage(
     }
     if (a.contentBase64 == null) {
       if (a.size == null || given === null) {
-        throw bad('attachments', `Attachment ${a.name} needs its content, or its size and sha256.`);
+        throw bad(
+          'attachments',
+          `Attachment ${preview(a.name)} needs its content, or its size and sha256.`,
+        );
       }
       if (!Number.isSafeInteger(a.size) || a.size < 0) {
         throw bad('attachments.size', 'size must be a whole number of bytes.');
@@ -114,21 +97,25 @@ export function validateMessage(
       };
     }
     if (!BASE64.test(a.contentBase64)) {
-      throw bad('attachments.contentBase64', `The content of ${a.name} is not base64.`);
+      throw bad('attachments.contentBase64', `The content of ${preview(a.name)} is not base64.`);
     }
     const content = Buffer.from(a.contentBase64, 'base64');
     if (content.length > maxAttachmentBytes) {
       throw bad(
         'attachments.contentBase64',
-        `Attachment ${a.name} is ${content.length} bytes; at most ${maxAttachmentBytes} are stored.`,
+        `Attachment ${preview(a.name)} is ${content.length} bytes; at most ${maxAttachmentBytes} are stored.`,
+        { max: maxAttachmentBytes },
       );
     }
     const sha256 = createHash('sha256').update(content).digest('hex');
     if (given !== null && given !== sha256) {
-      throw bad('attachments.sha256', `The sha256 of ${a.name} does not match its content.`);
+      throw bad(
+        'attachments.sha256',
+        `The sha256 of ${preview(a.name)} does not match its content.`,
+      );
     }
     if (a.size != null && a.size !== content.length) {
-      throw bad('attachments.size', `The size of ${a.name} does not match its content.`);
+      throw bad('attachments.size', `The size of ${preview(a.name)} does not match its content.`);
     }
     return { name: a.name, contentType: a.contentType, size: content.length, sha256, content };
   });

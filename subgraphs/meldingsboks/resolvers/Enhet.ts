@@ -24,7 +24,7 @@ import type { Context } from '../context.js';
 import { InboxGrant } from '../entities/InboxGrant.js';
 import { Message } from '../entities/Message.js';
 import { inboxVariant } from '../loaders/inbox.js';
-import { InboxFilter } from './InboxFilter.js';
+import { checkInboxFilterCaps, InboxFilter } from './InboxFilter.js';
 
 /** Enhetsregisteret owns the enhet; this subgraph adds its inbox. */
 @ObjectType()
@@ -76,12 +76,18 @@ export class InboxClient {
   }
 }
 
+/**
+ * The enhet is public, its inbox is not: each field here is nullable, so that FORBIDDEN (or a
+ * refused argument) nulls the field alone and the register's public data still arrives.
+ */
 @Resolver(() => Enhet)
 export class EnhetInboxResolver {
   @FieldResolver(() => InboxConnection, {
+    nullable: true,
     description:
       "Meldingsboks: the enhet's messages, newest published first. The enhet itself reads its " +
-      'ordinary post with dpv:read; confidential post, and other organisations, only by grant.',
+      'ordinary post with dpv:read; confidential post, and other organisations, only by grant. ' +
+      'Null with FORBIDDEN for a caller who may not read it (BAD_USER_INPUT for bad arguments).',
   })
   async inbox(
     @Root() enhet: Enhet,
@@ -90,8 +96,9 @@ export class EnhetInboxResolver {
     first: number,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
-  ): Promise<InboxConnection> {
+  ): Promise<InboxConnection | null> {
     checkFirst(first);
+    if (filter) checkInboxFilterCaps(filter);
     const parent = enhet.organisasjonsnummer;
     const view = await ctx.access.requireView(parent);
     const variant = inboxVariant({ view, filter: filter ? { ...filter } : null });
@@ -114,10 +121,12 @@ export class EnhetInboxResolver {
   }
 
   @FieldResolver(() => [InboxGrant], {
+    nullable: true,
     description:
-      'Who may read this inbox besides the enhet: its grants in force (acting for the enhet, dpv:read or dpv:grant).',
+      'Who may read this inbox besides the enhet: its grants in force (acting for the enhet, ' +
+      'dpv:read or dpv:grant); null with FORBIDDEN for anyone else.',
   })
-  inboxGrants(@Root() enhet: Enhet, @Ctx() ctx: Context): Promise<InboxGrant[]> {
+  inboxGrants(@Root() enhet: Enhet, @Ctx() ctx: Context): Promise<InboxGrant[] | null> {
     requireActingFor(ctx.caller, enhet.organisasjonsnummer, [Scope.DPV_GRANT, Scope.DPV_READ]);
     return ctx.em.find(
       InboxGrant,
@@ -127,11 +136,12 @@ export class EnhetInboxResolver {
   }
 
   @FieldResolver(() => [InboxClient], {
+    nullable: true,
     description:
       "A firm's clients: the enheter whose grants to this organisation hold now, with unread " +
-      'counts (acting for the organisation, dpv:read).',
+      'counts (acting for the organisation, dpv:read); null with FORBIDDEN for anyone else.',
   })
-  async clients(@Root() enhet: Enhet, @Ctx() ctx: Context): Promise<InboxClient[]> {
+  async clients(@Root() enhet: Enhet, @Ctx() ctx: Context): Promise<InboxClient[] | null> {
     const firm = enhet.organisasjonsnummer;
     requireActingFor(ctx.caller, firm, [Scope.DPV_READ]);
     const grants = (await validGrants(ctx.em, ctx.services.roles, firm, 'all')).filter(

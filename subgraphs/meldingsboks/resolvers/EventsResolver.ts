@@ -3,6 +3,7 @@ import { Scope } from '../../../platform/auth/caller.js';
 import { requireScope } from '../../../platform/auth/authorize.js';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
 import { decodeCursor, encodeCursor } from '../../../platform/graphql/connection.js';
+import { preview } from '../../../platform/graphql/preview.js';
 import { AccessPolicy, viewAllows } from '../access.js';
 import type { Context } from '../context.js';
 import { Message } from '../entities/Message.js';
@@ -122,7 +123,7 @@ async function* events(
       if (!view && spec.recipient) {
         throw new ClientError(
           ErrorCode.FORBIDDEN,
-          `You no longer have access to the inbox of ${spec.recipient}.`,
+          `You no longer have access to the inbox of ${preview(spec.recipient)}.`,
         );
       }
       if (view && viewAllows(view, e.serviceCode)) allowed.push(e);

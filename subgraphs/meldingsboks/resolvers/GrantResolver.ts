@@ -2,8 +2,9 @@ import { Arg, Ctx, Field, InputType, Mutation, Resolver } from 'type-graphql';
 import { Scope } from '../../../platform/auth/caller.js';
 import { assertOrgnr } from '../../../platform/domain/orgnr.js';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { capItems } from '../../../platform/graphql/inputLimits.js';
 import type { Context } from '../context.js';
-import { CONFIDENTIAL, DpvService } from '../domain/services.js';
+import { CONFIDENTIAL, DpvService, ORDINARY_SERVICES } from '../domain/services.js';
 import { GrantKind, InboxGrant } from '../entities/InboxGrant.js';
 import { isActiveEnhet } from '../services/enhetsregisteret.js';
 import { FIRM_ROLES } from '../services/roles.js';
@@ -16,7 +17,7 @@ export class InboxGrantScope {
 
   @Field(() => [DpvService], {
     nullable: true,
-    description: 'For kind SERVICES: the ordinary services it opens.',
+    description: `For kind SERVICES: the ordinary services it opens (at most ${ORDINARY_SERVICES.length}).`,
   })
   services?: DpvService[] | null;
 }
@@ -39,6 +40,7 @@ export class GrantResolver {
   ): Promise<InboxGrant> {
     actingFor(ctx, owner);
     assertOrgnr(grantee);
+    capItems({ field: 'scope.services' }, scope.services, ORDINARY_SERVICES.length);
     const services = [...new Set(scope.services ?? [])];
     if (scope.kind === GrantKind.SERVICES) {
       if (services.length === 0 || services.includes(CONFIDENTIAL)) {

@@ -8,6 +8,7 @@ import { Message } from '../entities/Message.js';
 import { inTransaction } from '../../../platform/transaction.js';
 import { recordStatus } from '../services/store.js';
 import { uuidOrNil } from '../../../platform/graphql/ids.js';
+import { preview } from '../../../platform/graphql/preview.js';
 import { actorOf } from './SendResolver.js';
 
 /**
@@ -52,7 +53,7 @@ async function change(ctx: Context, id: string, to: MessageStatus): Promise<Mess
   if (!message || !(await ctx.access.readsAsRecipient(message))) {
     throw new ClientError(
       ErrorCode.NOT_FOUND,
-      `There is no message ${id} in an inbox you can read.`,
+      `There is no message ${preview(id)} in an inbox you can read.`,
     );
   }
   const actor = actorOf(ctx.caller);

@@ -4,6 +4,8 @@ import { actorName, Scope, type Caller } from '../../../platform/auth/caller.js'
 import { assertOrgnr } from '../../../platform/domain/orgnr.js';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
 import { uuidOrNil } from '../../../platform/graphql/ids.js';
+import { capItems } from '../../../platform/graphql/inputLimits.js';
+import { preview } from '../../../platform/graphql/preview.js';
 import type { Context } from '../context.js';
 import { checkTransition, MessageStatus } from '../domain/lifecycle.js';
 import { validateMessage } from '../domain/validateMessage.js';
@@ -102,7 +104,7 @@ export class SendResolver {
          where id = ?::uuid and ? in (technical_sender_orgnr, sender_orgnr) for update`,
         [uuidOrNil(id), org],
       );
-      if (!row) throw new ClientError(ErrorCode.NOT_FOUND, `You sent no message ${id}.`);
+      if (!row) throw new ClientError(ErrorCode.NOT_FOUND, `You sent no message ${preview(id)}.`);
       const to = MessageStatus.PURGED_BY_ALTINN;
       const verdict = checkTransition(
         { status: row.status, isConfirmationNeeded: row.is_confirmation_needed },
@@ -113,19 +115,20 @@ export class SendResolver {
     return (await ctx.em.fork().findOne(Message, { id }))!;
   }
 
+  // The root fields below can be refused (scope, argument), so they are nullable: the refusal
+  // nulls that field alone, and the public fields asked for beside it still arrive.
   @Query(() => [Message], {
-    description: `Your messages by your references (at most ${MAX_REFERENCES}), with their status; unknown references are left out.`,
+    nullable: true,
+    description:
+      `Your messages by your references (at most ${MAX_REFERENCES}), with their status; unknown ` +
+      'references are left out. Needs dpv:send; null with the error otherwise.',
   })
   async messagesByReference(
     @Arg('sendersReferences', () => [String]) references: string[],
     @Ctx() ctx: Context,
-  ): Promise<Message[]> {
+  ): Promise<Message[] | null> {
     const org = actingOrg(ctx.caller, Scope.DPV_SEND);
-    if (references.length > MAX_REFERENCES) {
-      throw new ClientError(ErrorCode.BAD_USER_INPUT, `At most ${MAX_REFERENCES} references.`, {
-        argument: 'sendersReferences',
-      });
-    }
+    capItems({ argument: 'sendersReferences' }, references, MAX_REFERENCES);
     if (references.length === 0) return [];
     const found = await ctx.em.find(Message, {
       technicalSenderOrgnr: org,
@@ -136,15 +139,16 @@ export class SendResolver {
   }
 
   @Query(() => SenderUsage, {
+    nullable: true,
     description:
       `Messages a sender sent in a year, against the free quota of ${FREE_QUOTA}. Your own ` +
-      'organisation with dpv:send, any sender with dpv:admin.',
+      'organisation with dpv:send, any sender with dpv:admin; null with the error otherwise.',
   })
   async senderUsage(
     @Arg('year', () => Int) year: number,
     @Arg('sender', () => String, { nullable: true }) sender: string | null,
     @Ctx() ctx: Context,
-  ): Promise<SenderUsage> {
+  ): Promise<SenderUsage | null> {
     const who = sender ?? actingOrg(ctx.caller, Scope.DPV_SEND);
     assertOrgnr(who);
     if (who !== ctx.caller.org || !ctx.caller.scopes.has(Scope.DPV_SEND)) {
@@ -183,6 +187,7 @@ export class SendResolver {
     if (name.trim() === '' || name.length > 256) {
       throw new ClientError(ErrorCode.BAD_USER_INPUT, 'name must be 1 to 256 characters.', {
         argument: 'name',
+        max: 256,
       });
     }
     const actor = actorOf(ctx.caller).who;
@@ -209,13 +214,19 @@ export class SendResolver {
       [actorOf(ctx.caller).who, organisasjonsnummer],
     );
     if (rows.length === 0) {
-      throw new ClientError(ErrorCode.NOT_FOUND, `${organisasjonsnummer} is not a DPV sender.`);
+      throw new ClientError(
+        ErrorCode.NOT_FOUND,
+        `${preview(organisasjonsnummer)} is not a DPV sender.`,
+      );
     }
     return (await ctx.em.fork().findOne(ApprovedSender, { organisasjonsnummer }))!;
   }
 
-  @Query(() => [ApprovedSender], { description: 'The sender register (scope dpv:admin).' })
-  approvedSenders(@Ctx() ctx: Context): Promise<ApprovedSender[]> {
+  @Query(() => [ApprovedSender], {
+    nullable: true,
+    description: 'The sender register (scope dpv:admin); null with FORBIDDEN without it.',
+  })
+  approvedSenders(@Ctx() ctx: Context): Promise<ApprovedSender[] | null> {
     requireScope(ctx.caller, Scope.DPV_ADMIN);
     return ctx.em.find(ApprovedSender, {}, { orderBy: { organisasjonsnummer: 'asc' } });
   }

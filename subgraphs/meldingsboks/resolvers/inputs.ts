@@ -1,4 +1,5 @@
 import { Field, Float, InputType } from 'type-graphql';
+import { LIMITS } from '../domain/limits.js';
 import { Language, DpvService } from '../domain/services.js';
 import { ExternalReferenceType } from '../entities/parts.js';
 
@@ -6,8 +7,12 @@ import { ExternalReferenceType } from '../entities/parts.js';
   description: 'An attachment: its content (base64), or only its metadata when stored elsewhere.',
 })
 export class AttachmentInput {
-  @Field(() => String) name!: string;
-  @Field(() => String, { description: 'MIME type, e.g. application/pdf.' }) contentType!: string;
+  @Field(() => String, { description: `At most ${LIMITS.attachmentName} characters.` })
+  name!: string;
+  @Field(() => String, {
+    description: `MIME type, e.g. application/pdf; at most ${LIMITS.contentType} characters.`,
+  })
+  contentType!: string;
   @Field(() => String, { nullable: true, description: 'The content, base64.' })
   contentBase64?: string | null;
   @Field(() => Float, { nullable: true, description: 'Size in bytes (required without content).' })
@@ -22,19 +27,23 @@ export class AttachmentInput {
 @InputType()
 export class ExternalReferenceInput {
   @Field(() => ExternalReferenceType) referenceType!: ExternalReferenceType;
-  @Field(() => String) referenceValue!: string;
+  @Field(() => String, { description: `At most ${LIMITS.referenceValue} characters.` })
+  referenceValue!: string;
 }
 
 @InputType()
 export class PropertyInput {
-  @Field(() => String, { description: 'At most 50 characters.' }) key!: string;
-  @Field(() => String, { description: 'At most 300 characters.' }) value!: string;
+  @Field(() => String, { description: `At most ${LIMITS.propertyKey} characters.` }) key!: string;
+  @Field(() => String, { description: `At most ${LIMITS.propertyValue} characters.` })
+  value!: string;
 }
 
 @InputType()
 export class ReplyOptionInput {
-  @Field(() => String, { description: 'An https URL.' }) linkUrl!: string;
-  @Field(() => String, { nullable: true }) linkText?: string | null;
+  @Field(() => String, { description: `An https URL, at most ${LIMITS.linkUrl} characters.` })
+  linkUrl!: string;
+  @Field(() => String, { nullable: true, description: `At most ${LIMITS.linkText} characters.` })
+  linkText?: string | null;
 }
 
 @InputType({ description: 'A message to send (Altinn 3 correspondence, DPV).' })
@@ -52,11 +61,14 @@ export class SendMessageInput {
   @Field(() => DpvService) service!: DpvService;
 
   @Field(() => String, {
-    description: 'Your reference (≤ 4096); sending the same one again returns the first message.',
+    description: `Your reference (≤ ${LIMITS.sendersReference}); sending the same one again returns the first message.`,
   })
   sendersReference!: string;
 
-  @Field(() => String, { nullable: true, description: 'Display name of the sender (≤ 256).' })
+  @Field(() => String, {
+    nullable: true,
+    description: `Display name of the sender (≤ ${LIMITS.messageSender}).`,
+  })
   messageSender?: string | null;
 
   // Not a schema default: SDL defaults of enums would keep the enum's name, not its value.
@@ -64,23 +76,38 @@ export class SendMessageInput {
   language?: Language | null;
 
   @Field(() => String, {
-    description: 'At most 255; name the enhet and the service, nothing sensitive.',
+    description: `At most ${LIMITS.title}; name the enhet and the service, nothing sensitive.`,
   })
   title!: string;
 
-  @Field(() => String, { nullable: true, description: 'At most 255.' }) summary?: string | null;
+  @Field(() => String, { nullable: true, description: `At most ${LIMITS.summary}.` })
+  summary?: string | null;
 
-  @Field(() => String, { description: 'Markdown, at most 10 000 characters.' }) body!: string;
+  @Field(() => String, { description: `Markdown, at most ${LIMITS.body} characters.` })
+  body!: string;
 
-  @Field(() => [AttachmentInput], { defaultValue: [] }) attachments!: AttachmentInput[];
+  @Field(() => [AttachmentInput], {
+    defaultValue: [],
+    description: `At most ${LIMITS.attachments}.`,
+  })
+  attachments!: AttachmentInput[];
 
-  @Field(() => [ExternalReferenceInput], { defaultValue: [], description: 'At most 10.' })
+  @Field(() => [ExternalReferenceInput], {
+    defaultValue: [],
+    description: `At most ${LIMITS.externalReferences}.`,
+  })
   externalReferences!: ExternalReferenceInput[];
 
-  @Field(() => [PropertyInput], { defaultValue: [], description: 'At most 10 keys.' })
+  @Field(() => [PropertyInput], {
+    defaultValue: [],
+    description: `At most ${LIMITS.properties} keys.`,
+  })
   propertyList!: PropertyInput[];
 
-  @Field(() => [ReplyOptionInput], { defaultValue: [], description: 'At most 10.' })
+  @Field(() => [ReplyOptionInput], {
+    defaultValue: [],
+    description: `At most ${LIMITS.replyOptions}.`,
+  })
   replyOptions!: ReplyOptionInput[];
 
   @Field(() => Date, { nullable: true, description: 'Must be after the publish time.' })

@@ -4,6 +4,8 @@
  * holiday logic; a notice outside our window is deferred to the next allowed moment instead.
  */
 
+import { preview } from '../../../platform/graphql/preview.js';
+
 /** ISO weekday: 1 = Monday … 7 = Sunday. */
 export interface SendingWindow {
   /** ISO weekdays on which notices may be sent. */
@@ -151,9 +153,9 @@ export function windowProblem(window: SendingWindow): string | null {
   if (window.days.length === 0) return 'no sending days';
   const bad = window.days.find((d) => !Number.isInteger(d) || d < 1 || d > 7);
   if (bad !== undefined) return `day ${bad} is not an ISO weekday (1 = Monday … 7 = Sunday)`;
-  if (!HHMM.test(window.start)) return `start "${window.start}" is not a time HH:MM`;
+  if (!HHMM.test(window.start)) return `start ${preview(window.start)} is not a time HH:MM`;
   if (!HHMM.test(window.end) && window.end !== '24:00') {
-    return `end "${window.end}" is not a time HH:MM`;
+    return `end ${preview(window.end)} is not a time HH:MM`;
   }
   if (window.start >= window.end) return `start ${window.start} is not before end ${window.end}`;
   return null;

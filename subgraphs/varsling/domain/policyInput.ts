@@ -1,13 +1,31 @@
 import { Field, InputType, Int } from 'type-graphql';
 import { orgnrProblem } from '../../../platform/domain/orgnr.js';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { capItems, capLength } from '../../../platform/graphql/inputLimits.js';
+import { preview } from '../../../platform/graphql/preview.js';
 import { NotificationChannel, NotificationKind } from '../entities/NotificationPolicy.js';
 import { DEFAULT_WINDOW, windowProblem } from './calendar.js';
-import { SERVICE_DESCRIPTIONS, templateProblems } from './templates.js';
+import { SERVICE_DESCRIPTIONS, SMS_MAX_LENGTH, templateProblems } from './templates.js';
+
+/**
+ * Caps on what a policy may hold, checked (BAD_USER_INPUT) before the varslingsstrategi's rules
+ * (INVALID_POLICY): the columns have none. A subject is one line; a body as long as a message's;
+ * an SMS template never longer than the SMS it makes; a week has seven days.
+ */
+export const POLICY_CAPS = {
+  doubleNoticeReason: 500,
+  emailSubject: 255,
+  emailBody: 10_000,
+  smsText: SMS_MAX_LENGTH,
+  windowDays: 7,
+} as const;
 
 @InputType({ description: 'Sending window in Europe/Oslo time.' })
 export class WindowInput {
-  @Field(() => [Int], { description: 'ISO weekdays, 1 = Monday … 7 = Sunday.' }) days!: number[];
+  @Field(() => [Int], {
+    description: `ISO weekdays, 1 = Monday … 7 = Sunday; at most ${POLICY_CAPS.windowDays}.`,
+  })
+  days!: number[];
   @Field(() => String, { description: 'HH:MM' }) start!: string;
   @Field(() => String, { description: 'HH:MM, exclusive.' }) end!: string;
   @Field(() => Boolean) skipHolidays!: boolean;
@@ -19,20 +37,37 @@ export class WindowInput {
     'after 7 days if unread, the standard templates.',
 })
 export class PolicyInput {
-  @Field(() => String) name!: string;
+  @Field(() => String, { description: '1 to 200 characters.' }) name!: string;
   @Field(() => String, { nullable: true }) senderOrgnr?: string | null;
   @Field(() => String, { nullable: true, description: 'e.g. "4255/8"' }) serviceCode?:
     string | null;
   @Field(() => NotificationKind) kind!: NotificationKind;
   @Field(() => NotificationChannel) channel!: NotificationChannel;
-  @Field(() => String, { nullable: true, description: 'Required for EMAIL_AND_SMS.' })
+  @Field(() => String, {
+    nullable: true,
+    description: `Required for EMAIL_AND_SMS; at most ${POLICY_CAPS.doubleNoticeReason} characters.`,
+  })
   doubleNoticeReason?: string | null;
   @Field(() => WindowInput, { nullable: true }) window?: WindowInput | null;
   @Field(() => Boolean, { nullable: true }) reminder?: boolean | null;
   @Field(() => Int, { nullable: true }) reminderDelayDays?: number | null;
-  @Field(() => String, { nullable: true }) emailSubject?: string | null;
-  @Field(() => String, { nullable: true }) emailBody?: string | null;
-  @Field(() => String, { nullable: true }) smsText?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: `At most ${POLICY_CAPS.emailSubject} characters.`,
+  })
+  emailSubject?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: `At most ${POLICY_CAPS.emailBody} characters.`,
+  })
+  emailBody?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      `At most ${POLICY_CAPS.smsText} characters as written, and no longer as a reminder ` +
+      'with every placeholder at its longest.',
+  })
+  smsText?: string | null;
   @Field(() => Int, { nullable: true }) throttlePerDay?: number | null;
   @Field(() => Date, { nullable: true }) activeFrom?: Date | null;
   @Field(() => Date, { nullable: true }) activeTo?: Date | null;
@@ -75,13 +110,14 @@ function invalid(field: string, message: string): ClientError {
 
 /** Checks a policy against the varslingsstrategi; throws INVALID_POLICY naming the field. */
 export function validatePolicy(input: PolicyInput): PolicyValues {
+  checkCaps(input);
   const name = input.name.trim();
   if (name === '' || name.length > 200) throw invalid('name', 'name must be 1 to 200 characters.');
   if (input.senderOrgnr && orgnrProblem(input.senderOrgnr)) {
-    throw invalid('senderOrgnr', `${input.senderOrgnr} is not an organisation number.`);
+    throw invalid('senderOrgnr', `${preview(input.senderOrgnr)} is not an organisation number.`);
   }
   if (input.serviceCode && !(input.serviceCode in SERVICE_DESCRIPTIONS)) {
-    throw invalid('serviceCode', `${input.serviceCode} is not a DPV service code.`);
+    throw invalid('serviceCode', `${preview(input.serviceCode)} is not a DPV service code.`);
   }
   const reason = input.doubleNoticeReason?.trim() || null;
   if (input.channel === NotificationChannel.EMAIL_AND_SMS && !reason) {
@@ -128,4 +164,11 @@ export function validatePolicy(input: PolicyInput): PolicyValues {
     activeFrom: input.activeFrom ?? null,
     activeTo: input.activeTo ?? null,
   };
+}
+
+function checkCaps(input: PolicyInput): void {
+  for (const field of ['doubleNoticeReason', 'emailSubject', 'emailBody', 'smsText'] as const) {
+    capLength({ field }, input[field], POLICY_CAPS[field]);
+  }
+  capItems({ field: 'window.days' }, input.window?.days, POLICY_CAPS.windowDays);
 }

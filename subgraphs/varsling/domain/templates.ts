@@ -5,6 +5,8 @@
  * varslingsstrategi). Braces are always placeholder syntax; there is no escape for a literal one.
  */
 
+import { truncate } from '../../../platform/graphql/preview.js';
+
 export const PLACEHOLDERS: readonly string[] = [
   'avsender',
   'mottakerNavn',
@@ -139,9 +141,11 @@ export function templateProblems(t: Templates): TemplateProblem[] {
     for (const name of placeholdersIn(parts)) {
       used[channel].add(name);
       if (FORBIDDEN_LOWER.has(name.toLowerCase())) {
-        add(`placeholder {${name}} is forbidden: a notice must not carry message content`);
+        add(
+          `placeholder {${truncate(name)}} is forbidden: a notice must not carry message content`,
+        );
       } else if (!PLACEHOLDERS.includes(name)) {
-        add(`unknown placeholder {${name}}; known are ${PLACEHOLDERS.join(', ')}`);
+        add(`unknown placeholder {${truncate(name)}}; known are ${PLACEHOLDERS.join(', ')}`);
       }
     }
     if (field === 'smsText') {

@@ -12,6 +12,7 @@ import {
 import { hasAnyScope, requireScope } from '../../../platform/auth/authorize.js';
 import { Scope, type Caller } from '../../../platform/auth/caller.js';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { preview } from '../../../platform/graphql/preview.js';
 import type { Context } from '../context.js';
 import { maskAddress } from '../domain/mask.js';
 import { NotificationPolicy } from '../entities/NotificationPolicy.js';
@@ -140,20 +141,24 @@ export class NotificationSummary {
   @Field(() => Date, { nullable: true }) lastSentAt!: Date | null;
 }
 
+/** Nullable: the enhet is public, its summary is not, and a refusal must null the summary alone. */
 @Resolver(() => Enhet)
 export class EnhetNotificationResolver {
   @FieldResolver(() => NotificationSummary, {
-    description: 'For the enhet itself (acting for it, dpv:read): its notices of the last 30 days.',
+    nullable: true,
+    description:
+      'For the enhet itself (acting for it, dpv:read): its notices of the last 30 days. Null ' +
+      'with FORBIDDEN for anyone else.',
   })
   async notificationSummary(
     @Root() enhet: Enhet,
     @Ctx() ctx: Context,
-  ): Promise<NotificationSummary> {
+  ): Promise<NotificationSummary | null> {
     requireScope(ctx.caller, Scope.DPV_READ);
     if (ctx.caller.org !== enhet.organisasjonsnummer) {
       throw new ClientError(
         ErrorCode.FORBIDDEN,
-        `You do not act for ${enhet.organisasjonsnummer}.`,
+        `You do not act for ${preview(enhet.organisasjonsnummer)}.`,
       );
     }
     const [row] = await ctx.em.getConnection().execute<Array<Record<string, string | Date | null>>>(

@@ -3,6 +3,7 @@ import { requireScope } from '../../../platform/auth/authorize.js';
 import { actorName, Scope } from '../../../platform/auth/caller.js';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
 import { uuidOrNil } from '../../../platform/graphql/ids.js';
+import { preview } from '../../../platform/graphql/preview.js';
 import { inTransaction, type Run } from '../../../platform/transaction.js';
 import type { Context } from '../context.js';
 import { PolicyInput, validatePolicy, type PolicyValues } from '../domain/policyInput.js';
@@ -65,14 +66,18 @@ const values = (v: PolicyValues) => [
 /** Policies for admins (scope varsling:admin); every change is a new version with an audit row. */
 @Resolver(() => NotificationPolicy)
 export class PolicyResolver {
+  // Every query here needs varsling:admin, so each is nullable: a refusal nulls that field
+  // alone, not the whole response it was asked in.
   @Query(() => [NotificationPolicy], {
+    nullable: true,
     description:
-      'Notification policies by name; retired ones only when asked. Needs varsling:admin.',
+      'Notification policies by name; retired ones only when asked. Needs varsling:admin; null ' +
+      'with FORBIDDEN without it.',
   })
   policies(
     @Arg('includeRetired', () => Boolean, { defaultValue: false }) includeRetired: boolean,
     @Ctx() ctx: Context,
-  ): Promise<NotificationPolicy[]> {
+  ): Promise<NotificationPolicy[] | null> {
     requireScope(ctx.caller, Scope.VARSLING_ADMIN);
     return ctx.em.find(NotificationPolicy, includeRetired ? {} : { retiredAt: null }, {
       orderBy: { name: 'asc' },
@@ -85,11 +90,15 @@ export class PolicyResolver {
     return ctx.loaders.policy.load(uuidOrNil(id));
   }
 
-  @Query(() => [PolicyChange], { description: 'Every change of a policy, oldest first.' })
+  @Query(() => [PolicyChange], {
+    nullable: true,
+    description:
+      'Every change of a policy, oldest first. Needs varsling:admin; null with FORBIDDEN without it.',
+  })
   async policyHistory(
     @Arg('id', () => ID) id: string,
     @Ctx() ctx: Context,
-  ): Promise<PolicyChange[]> {
+  ): Promise<PolicyChange[] | null> {
     requireScope(ctx.caller, Scope.VARSLING_ADMIN);
     const rows = await ctx.em.getConnection().execute<
       Array<{
@@ -182,7 +191,7 @@ export class PolicyResolver {
        from notification_policy p where id = ? for update`,
       [uuidOrNil(id)],
     );
-    if (!row) throw new ClientError(ErrorCode.NOT_FOUND, `There is no policy ${id}.`);
+    if (!row) throw new ClientError(ErrorCode.NOT_FOUND, `There is no policy ${preview(id)}.`);
     if (row.retired) throw new ClientError(ErrorCode.CONFLICT, `Policy ${id} is retired.`);
     if (row.version !== version) {
       throw new ClientError(

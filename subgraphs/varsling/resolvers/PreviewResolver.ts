@@ -3,6 +3,7 @@ import { requireScope } from '../../../platform/auth/authorize.js';
 import { Scope } from '../../../platform/auth/caller.js';
 import { ClientError, ErrorCode } from '../../../platform/errors.js';
 import { uuidOrNil } from '../../../platform/graphql/ids.js';
+import { preview } from '../../../platform/graphql/preview.js';
 import type { Context } from '../context.js';
 import { DEFAULT_WINDOW, nextAllowedMoment } from '../domain/calendar.js';
 import { effectiveRules, planOrders, type PolicyRules } from '../domain/plan.js';
@@ -44,10 +45,13 @@ const MAX_MESSAGES = 20_000;
 
 @Resolver()
 export class PreviewResolver {
+  // Both previews need varsling:admin and check their arguments, so both are nullable: a
+  // refusal nulls that field alone.
   @Query(() => [ScheduledNotice], {
+    nullable: true,
     description:
       'What a policy (stored, or given) would plan for a message published at that moment, ' +
-      'with the reason for each deferral. Needs varsling:admin.',
+      'with the reason for each deferral. Needs varsling:admin; null with the error when refused.',
   })
   async previewSchedule(
     @Arg('publishedAt', () => Date) publishedAt: Date,
@@ -55,7 +59,7 @@ export class PreviewResolver {
     @Arg('policy', () => PolicyInput, { nullable: true }) input: PolicyInput | null,
     @Arg('serviceCode', () => String, { defaultValue: '4255/10' }) serviceCode: string,
     @Ctx() ctx: Context,
-  ): Promise<ScheduledNotice[]> {
+  ): Promise<ScheduledNotice[] | null> {
     requireScope(ctx.caller, Scope.VARSLING_ADMIN);
     const rules = input ? validatePolicy(input) : await this.stored(ctx, policyId);
     const effective = effectiveRules(rules, serviceCode);
@@ -77,10 +81,11 @@ export class PreviewResolver {
   }
 
   @Query(() => PolicySimulation, {
+    nullable: true,
     description:
       'Replays the messages published in [from, to) under the policies in force today and with ' +
       'one policy changed (or added, without policyId), using the enheter’s real varslingsadresser. ' +
-      `At most ${MAX_MESSAGES} messages. Needs varsling:admin.`,
+      `At most ${MAX_MESSAGES} messages. Needs varsling:admin; null with the error when refused.`,
   })
   async simulatePolicyChange(
     @Arg('change', () => PolicyInput) change: PolicyInput,
@@ -88,7 +93,7 @@ export class PreviewResolver {
     @Arg('to', () => Date) to: Date,
     @Arg('policyId', () => ID, { nullable: true }) policyId: string | null,
     @Ctx() ctx: Context,
-  ): Promise<PolicySimulation> {
+  ): Promise<PolicySimulation | null> {
     requireScope(ctx.caller, Scope.VARSLING_ADMIN);
     const changed = validatePolicy(change);
     if (from >= to) {
@@ -99,7 +104,10 @@ export class PreviewResolver {
     const now = new Date();
     const policies = await ctx.em.find(NotificationPolicy, { retiredAt: null });
     if (policyId && !policies.some((p) => p.id === policyId)) {
-      throw new ClientError(ErrorCode.NOT_FOUND, `There is no policy ${policyId} in force.`);
+      throw new ClientError(
+        ErrorCode.NOT_FOUND,
+        `There is no policy ${preview(policyId)} in force.`,
+      );
     }
     const stand = {
       ...changed,
@@ -191,7 +199,7 @@ export class PreviewResolver {
       });
     }
     const policy = await ctx.loaders.policy.load(uuidOrNil(id));
-    if (!policy) throw new ClientError(ErrorCode.NOT_FOUND, `There is no policy ${id}.`);
+    if (!policy) throw new ClientError(ErrorCode.NOT_FOUND, `There is no policy ${preview(id)}.`);
     return policy;
   }
 }

@@ -20,7 +20,8 @@ export async function lookUp(
     _entities: Array<{
       organisasjonsnummer: string;
       navn: string;
-      varslingsadresser: Array<{ kanal: 'EPOST' | 'MOBIL'; adresse: string }>;
+      /** Null only with an error, which `request` throws. */
+      varslingsadresser: Array<{ kanal: 'EPOST' | 'MOBIL'; adresse: string }> | null;
     } | null>;
   }>(
     `query Varslingsadresser($r: [_Any!]!) {
@@ -32,10 +33,11 @@ export async function lookUp(
   );
   for (const e of data._entities) {
     if (!e) continue;
+    const addresses = e.varslingsadresser ?? [];
     found.set(e.organisasjonsnummer, {
       name: e.navn,
-      emails: e.varslingsadresser.filter((a) => a.kanal === 'EPOST').map((a) => a.adresse),
-      mobiles: e.varslingsadresser.filter((a) => a.kanal === 'MOBIL').map((a) => a.adresse),
+      emails: addresses.filter((a) => a.kanal === 'EPOST').map((a) => a.adresse),
+      mobiles: addresses.filter((a) => a.kanal === 'MOBIL').map((a) => a.adresse),
     });
   }
   return found;
