@@ -1,5 +1,5 @@
 /**
- * `npm run bench:edge [-- --quick] [--duration 15] [--rate 50] [--flood-connections 100]
+ * `npm run bench:edge [-- --quick] [--duration 60] [--rate 50] [--flood-connections 100]
  * [--cpus 0,1|none]`
  *
  * A well-behaved caller's latency alone, then while one anonymous client floods the gateway with
@@ -56,7 +56,8 @@ const { values } = parseArgs({
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 process.chdir(root);
-const seconds = Number(values.duration ?? (values.quick ? 5 : 15));
+// One whole budget window by default: the flooder's allowed share of each window lands in it.
+const seconds = Number(values.duration ?? (values.quick ? 5 : 60));
 const warmup = values.quick ? 1 : 3;
 const rate = Number(values.rate);
 const floodConnections = Number(values['flood-connections']);
