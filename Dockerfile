@@ -1,5 +1,5 @@
 # One image for every service; docker-compose.yml picks the command.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
@@ -9,7 +9,7 @@ COPY gateway gateway
 COPY subgraphs subgraphs
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 # A larger young generation: the gateway allocates much short-lived JSON (bench:gateway, +30 %).

@@ -2,14 +2,12 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { Kind, visit, type DocumentNode } from 'graphql';
 import { ClientError, ErrorCode } from '../errors.js';
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /**
  * True when PostgreSQL can store the string as text: no NUL character (text columns refuse
  * U+0000) and no unpaired UTF-16 surrogate (not valid Unicode; it would be stored altered).
  */
 export function isStorable(value: string): boolean {
-  return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
+  return !value.includes('\u0000') && value.isWellFormed();
 }
 
 function unstorable(where: string): ClientError {
