@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InternalIdentity } from '../platform/auth/internalIdentity.js';
-import { openDatabase } from '../platform/database.js';
-import { createLogger } from '../platform/logger.js';
+import { openDatabase } from '../platform/db/database.js';
+import { createLogger } from '../platform/runtime/logger.js';
 import { migrateSubgraph, startSubgraph } from '../platform/subgraph.js';
 import {
   enhetOrgnr,

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InternalIdentity } from '../platform/auth/internalIdentity.js';
-import { createLogger } from '../platform/logger.js';
+import { createLogger } from '../platform/runtime/logger.js';
 import { migrateSubgraph, startSubgraph, type RunningSubgraph } from '../platform/subgraph.js';
 import { definition as enhetsregisteret } from '../subgraphs/enhetsregisteret/index.js';
 import { definition as meldingsboks } from '../subgraphs/meldingsboks/index.js';

@@ -1,30 +1,12 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import {
-  createRemoteJWKSet,
-  errors,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  jwtVerify,
-  SignJWT,
-  type JWK,
-  type JWTVerifyGetKey,
-  type CryptoKey,
-} from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey, type CryptoKey } from 'jose';
 import {
   ANONYMOUS,
   callerFrom,
   withoutInternalScopes,
   type Caller,
 } from '../platform/auth/caller.js';
-import { ClientError, ErrorCode } from '../platform/errors.js';
-
-/** Issuer and audience of development tokens (`npm run token`). */
-export const DEV_ISSUER = 'dpv-graph-dev';
-export const DEV_AUDIENCE = 'dpv-graph';
-const DEV_ALG = 'ES256';
+import { DEV_AUDIENCE, DEV_ISSUER, loadDevKeyPair } from '../platform/auth/devKeys.js';
+import { ClientError, ErrorCode } from '../platform/graphql/errors.js';
 
 export interface AuthOptions {
   /** Production: verify against this JWKS, with `issuer` and `audience`. */
@@ -150,55 +132,4 @@ function unauthenticated(reason: string, message: string): ClientError {
       headers: new Map([['www-authenticate', `Bearer error="invalid_token"`]]),
     },
   });
-}
-
-interface DevKeyFile {
-  kid: string;
-  privateJwk: JWK;
-  publicJwk: JWK;
-}
-
-/** The development key pair, created once; concurrent first runs agree on one file. */
-export async function loadDevKeyPair(file: string) {
-  if (!existsSync(file)) {
-    const { privateKey, publicKey } = await generateKeyPair(DEV_ALG, { extractable: true });
-    const content: DevKeyFile = {
-      kid: `dev-${Date.now().toString(36)}`,
-      privateJwk: await exportJWK(privateKey),
-      publicJwk: await exportJWK(publicKey),
-    };
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, JSON.stringify(content, null, 2), { flag: 'wx', mode: 0o600 }).catch(
-      (err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EEXIST') throw err;
-      },
-    );
-  }
-  const content = JSON.parse(await readFile(file, 'utf8')) as DevKeyFile;
-  return {
-    kid: content.kid,
-    privateKey: (await importJWK(content.privateJwk, DEV_ALG)) as CryptoKey,
-    publicKey: (await importJWK(content.publicJwk, DEV_ALG)) as CryptoKey,
-  };
-}
-
-export interface DevTokenClaims {
-  sub: string;
-  org?: string | undefined;
-  scope: string;
-  /** Lifetime in seconds. */
-  ttl: number;
-}
-
-/** A development token that the gateway in development mode accepts. */
-export async function signDevToken(file: string, claims: DevTokenClaims): Promise<string> {
-  const { kid, privateKey } = await loadDevKeyPair(file);
-  return new SignJWT({ scope: claims.scope, ...(claims.org ? { org: claims.org } : {}) })
-    .setProtectedHeader({ alg: DEV_ALG, kid })
-    .setSubject(claims.sub)
-    .setIssuer(DEV_ISSUER)
-    .setAudience(DEV_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + claims.ttl)
-    .sign(privateKey);
 }

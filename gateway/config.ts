@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { internalIdentityFrom } from '../platform/auth/internalIdentity.js';
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from '../platform/runtime/logger.js';
 import { createAuthenticator } from './auth.js';
 import type { GatewayEnv } from './env.js';
 import type { GatewayOptions } from './server.js';

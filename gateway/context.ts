@@ -1,5 +1,5 @@
 import type { Caller } from '../platform/auth/caller.js';
-import type { LoggingContext } from '../platform/requestLog.js';
+import type { LoggingContext } from '../platform/http/requestLog.js';
 import type { BudgetKey } from './edge/budget.js';
 
 /** One request at the gateway. */

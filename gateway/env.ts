@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { commonEnv, list, optionalUrl, pairs, port, positiveInt } from '../platform/env.js';
+import { DEV_KEY_PATH } from '../platform/auth/devKeys.js';
+import { commonEnv, list, optionalUrl, pairs, port, positiveInt } from '../platform/runtime/env.js';
 
 export const gatewayEnv = commonEnv.extend({
   /** Port of the gateway's HTTP endpoint. */
@@ -18,7 +19,7 @@ export const gatewayEnv = commonEnv.extend({
   AUTH_ISSUER: z.string().optional(),
   AUTH_AUDIENCE: z.string().optional(),
   /** Development identity (no JWKS): the key pair `npm run token` signs with. */
-  AUTH_DEV_KEY_PATH: z.string().default('.data/auth/dev-signing-key.json'),
+  AUTH_DEV_KEY_PATH: z.string().default(DEV_KEY_PATH),
   /** Longest token lifetime accepted (exp − iat, and exp − now), in seconds. */
   AUTH_MAX_TOKEN_LIFETIME_S: positiveInt(86_400),
 

@@ -14,7 +14,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
-import { ClientError, ErrorCode } from '../platform/errors.js';
+import { ClientError, ErrorCode } from '../platform/graphql/errors.js';
 
 /** Limits on one operation; each is checked before any subgraph is called. */
 export interface OperationLimits {

@@ -1,7 +1,7 @@
-import { loadEnv } from '../platform/env.js';
-import { createLogger } from '../platform/logger.js';
-import { onShutdown } from '../platform/shutdown.js';
-import { startTracing } from '../platform/tracing.js';
+import { loadEnv } from '../platform/runtime/env.js';
+import { createLogger } from '../platform/runtime/logger.js';
+import { onShutdown } from '../platform/runtime/shutdown.js';
+import { startTracing } from '../platform/runtime/tracing.js';
 import { gatewayOptionsFrom } from './config.js';
 import { gatewayEnv } from './env.js';
 import { startGateway } from './server.js';

@@ -3,12 +3,12 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import type { MigrationObject } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GraphQLSchema } from 'graphql';
-import type { Logger } from './logger.js';
-import { openOrm, type MikroORM, type OrmOptions } from './orm.js';
+import type { Logger } from './runtime/logger.js';
+import { openOrm, type MikroORM, type OrmOptions } from './db/orm.js';
 import { ANONYMOUS, type Caller } from './auth/caller.js';
 import { CALLER_HEADER, type InternalIdentity } from './auth/internalIdentity.js';
-import type { LoggingContext } from './requestLog.js';
-import { startHttpService, type HttpService } from './server.js';
+import type { LoggingContext } from './http/requestLog.js';
+import { startHttpService, type HttpService } from './http/server.js';
 
 /** What every subgraph's context carries: the caller, its own EntityManager fork, a logger. */
 export interface SubgraphContext extends LoggingContext {

@@ -1,6 +1,6 @@
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-import { printSdl } from '../platform/federation.js';
+import { printSdl } from '../platform/graphql/federation.js';
 import { subgraphs } from './registry.js';
 
 export interface Composition {

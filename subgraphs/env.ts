@@ -1,8 +1,15 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { openDatabase, type Database } from '../platform/database.js';
-import type { Logger } from '../platform/logger.js';
-import { commonEnv, loadEnv, optionalUrl, pairs, port, positiveInt } from '../platform/env.js';
+import { openDatabase, type Database } from '../platform/db/database.js';
+import type { Logger } from '../platform/runtime/logger.js';
+import {
+  commonEnv,
+  loadEnv,
+  optionalUrl,
+  pairs,
+  port,
+  positiveInt,
+} from '../platform/runtime/env.js';
 import type { SubgraphDefinition } from '../platform/subgraph.js';
 import { subgraphs } from './registry.js';
 

@@ -1,9 +1,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { signDevToken } from '../../gateway/auth.js';
+import { signDevToken } from '../../platform/auth/devKeys.js';
 import { callerFrom } from '../../platform/auth/caller.js';
 import { CALLER_HEADER, InternalIdentity } from '../../platform/auth/internalIdentity.js';
-import type { Logger } from '../../platform/logger.js';
+import type { Logger } from '../../platform/runtime/logger.js';
 import { startSubgraph, type RunningSubgraph } from '../../platform/subgraph.js';
 import { definition as enhetsregisteret } from '../../subgraphs/enhetsregisteret/index.js';
 import { definition as meldingsboks } from '../../subgraphs/meldingsboks/index.js';

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import pg from 'pg';
-import { openDatabase, postmasterPid, withDatabase } from '../../platform/database.js';
-import type { Logger } from '../../platform/logger.js';
-import { onShutdown } from '../../platform/shutdown.js';
+import { openDatabase, postmasterPid, withDatabase } from '../../platform/db/database.js';
+import type { Logger } from '../../platform/runtime/logger.js';
+import { onShutdown } from '../../platform/runtime/shutdown.js';
 
 /** The benchmark's own PostgreSQL server and how to let go of it, whatever ends the run. */
 export interface BenchServer {

@@ -5,7 +5,7 @@
  * work. Answers with their URLs over IPC; closes them when told to, or when the bench goes away.
  */
 import { InternalIdentity } from '../../platform/auth/internalIdentity.js';
-import { createLogger } from '../../platform/logger.js';
+import { createLogger } from '../../platform/runtime/logger.js';
 import { startSubgraph, type RunningSubgraph } from '../../platform/subgraph.js';
 import { definition as enhetsregisteret } from '../../subgraphs/enhetsregisteret/index.js';
 import { definition as meldingsboks } from '../../subgraphs/meldingsboks/index.js';

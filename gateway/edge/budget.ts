@@ -7,8 +7,8 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import type { Caller } from '../../platform/auth/caller.js';
-import { ClientError, ErrorCode } from '../../platform/errors.js';
-import type { Logger } from '../../platform/logger.js';
+import { ClientError, ErrorCode } from '../../platform/graphql/errors.js';
+import type { Logger } from '../../platform/runtime/logger.js';
 import { addressKey } from './clientAddress.js';
 
 /** Budgets of one kind of caller. */

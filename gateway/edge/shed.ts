@@ -1,5 +1,5 @@
 import type express from 'express';
-import { ErrorCode } from '../../platform/errors.js';
+import { ErrorCode } from '../../platform/graphql/errors.js';
 
 /**
  * Load shedding by event-loop lag: a timer that should fire every `intervalMs` measures how late

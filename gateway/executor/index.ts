@@ -11,8 +11,8 @@ import {
 } from 'graphql';
 import type { PlanNode } from '@apollo/query-planner';
 import { CALLER_HEADER, REQUEST_ID_HEADER } from '../../platform/auth/internalIdentity.js';
-import type { Logger } from '../../platform/logger.js';
-import { activeSpan, injectTraceContext } from '../../platform/tracing.js';
+import type { Logger } from '../../platform/runtime/logger.js';
+import { activeSpan, injectTraceContext } from '../../platform/runtime/tracing.js';
 import type { GatewayContext } from '../context.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { SubgraphEndpoint } from '../supergraph.js';

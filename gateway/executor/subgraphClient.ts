@@ -1,6 +1,6 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../../platform/errors.js';
+import { ErrorCode } from '../../platform/graphql/errors.js';
 
 /** What a subgraph answered, parsed. */
 export interface SubgraphResponse {

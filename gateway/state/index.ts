@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { Logger } from '../../platform/logger.js';
-import { openOrm } from '../../platform/orm.js';
+import type { Logger } from '../../platform/runtime/logger.js';
+import { openOrm } from '../../platform/db/orm.js';
 import { migrations } from './migrations/index.js';
 
 /** The Postgres schema that holds what every gateway instance shares. */

@@ -1,6 +1,6 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { SubscriptionNode } from '@apollo/query-planner';
-import { ErrorCode } from '../../platform/errors.js';
+import { ErrorCode } from '../../platform/graphql/errors.js';
 import type { JsonObject } from '../executor/data.js';
 import type { FederationExecutor } from '../executor/index.js';
 import type { PreparedOperation } from '../executor/plan.js';

@@ -19,9 +19,9 @@ import {
   REQUEST_ID_HEADER,
   type InternalIdentity,
 } from '../../platform/auth/internalIdentity.js';
-import { ClientError, ErrorCode } from '../../platform/errors.js';
-import { closeSockets, coded, socketErrorFormatter } from '../../platform/subscriptions.js';
-import type { Logger } from '../../platform/logger.js';
+import { ClientError, ErrorCode } from '../../platform/graphql/errors.js';
+import { closeSockets, coded, socketErrorFormatter } from '../../platform/http/subscriptions.js';
+import type { Logger } from '../../platform/runtime/logger.js';
 import type { Authenticator } from '../auth.js';
 import type { GatewayContext } from '../context.js';
 import { headersOf, type FederationExecutor } from '../executor/index.js';

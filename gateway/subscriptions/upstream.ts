@@ -1,6 +1,6 @@
 import { createClient, type Client, type ExecutionResult, type Sink } from 'graphql-ws';
 import { WebSocket } from 'ws';
-import type { Logger } from '../../platform/logger.js';
+import type { Logger } from '../../platform/runtime/logger.js';
 
 export interface UpstreamRequest {
   query: string;

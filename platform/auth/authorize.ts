@@ -1,4 +1,4 @@
-import { ClientError, ErrorCode } from '../errors.js';
+import { ClientError, ErrorCode } from '../graphql/errors.js';
 import type { Caller, Scope } from './caller.js';
 
 /** Throws FORBIDDEN unless the caller holds `scope`. */

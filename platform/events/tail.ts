@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../runtime/logger.js';
 import { listen, type Listener } from './listener.js';
 import { RowRing } from './ring.js';
 

@@ -1,5 +1,5 @@
 import { GraphQLScalarType, Kind } from 'graphql';
-import { ClientError, ErrorCode } from '../errors.js';
+import { ClientError, ErrorCode } from './errors.js';
 import { preview, truncate } from './preview.js';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -1,5 +1,5 @@
 import { Directive, Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import { ClientError, ErrorCode } from '../errors.js';
+import { ClientError, ErrorCode } from './errors.js';
 
 /** Shared by every subgraph that pages (a value type, the same everywhere). */
 @ObjectType({ description: 'Relay page information.' })

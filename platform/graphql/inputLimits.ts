@@ -1,4 +1,4 @@
-import { ClientError, ErrorCode } from '../errors.js';
+import { ClientError, ErrorCode } from './errors.js';
 
 /**
  * Caps on what a client may send in one argument or input field: checked before any SQL, and

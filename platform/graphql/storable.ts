@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { Kind, visit, type DocumentNode } from 'graphql';
-import { ClientError, ErrorCode } from '../errors.js';
+import { ClientError, ErrorCode } from './errors.js';
 
 /**
  * True when PostgreSQL can store the string as text: no NUL character (text columns refuse

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { buildFederatedSchema } from '../../platform/federation.js';
+import { buildFederatedSchema } from '../../platform/graphql/federation.js';
 import {
   startSubgraph,
   type StartSubgraphOptions,

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { Scope, type Caller } from '../../platform/auth/caller.js';
 import { requireScope } from '../../platform/auth/authorize.js';
-import { ClientError, ErrorCode } from '../../platform/errors.js';
+import { ClientError, ErrorCode } from '../../platform/graphql/errors.js';
 import { preview } from '../../platform/graphql/preview.js';
 import { VISIBLE_TO_RECIPIENT } from './domain/lifecycle.js';
 import { CONFIDENTIAL } from './domain/services.js';

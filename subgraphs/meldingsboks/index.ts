@@ -1,4 +1,4 @@
-import { buildFederatedSchema } from '../../platform/federation.js';
+import { buildFederatedSchema } from '../../platform/graphql/federation.js';
 import {
   startSubgraph,
   type StartSubgraphOptions,

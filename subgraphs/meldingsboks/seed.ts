@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DpvService, Language } from './domain/services.js';
 import { ApprovedSender } from './entities/ApprovedSender.js';
-import { inTransaction } from '../../platform/transaction.js';
+import { inTransaction } from '../../platform/db/transaction.js';
 import { insertMessage, type NewMessage } from './services/store.js';
 
 const SKATTEETATEN = '974761076';

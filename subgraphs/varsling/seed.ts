@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { inTransaction } from '../../platform/transaction.js';
+import { inTransaction } from '../../platform/db/transaction.js';
 import { NotificationChannel, NotificationPolicy } from './entities/NotificationPolicy.js';
 
 /** The demo policies; the columns left out take the varslingsstrategi's defaults. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { gatewayEnv } from '../../gateway/env.js';
 import { subgraphsOf } from '../../gateway/supergraph.js';
-import { loadEnv } from '../../platform/env.js';
+import { loadEnv } from '../../platform/runtime/env.js';
 import { portOf, portVariable, subgraphEnv, type SubgraphEnv } from '../../subgraphs/env.js';
 import { subgraphs } from '../../subgraphs/registry.js';
 import { testEnv } from '../harness/env.js';

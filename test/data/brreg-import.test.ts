@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyOppdateringer, importFile } from '../../subgraphs/enhetsregisteret/brreg/importer.js';
 import { definition } from '../../subgraphs/enhetsregisteret/index.js';
-import { openOrm } from '../../platform/orm.js';
+import { openOrm } from '../../platform/db/orm.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import {
   importGenerated,
@@ -93,9 +93,13 @@ describe('brreg import', () => {
       '{"nope": 1}',
     ]);
     const run = promisify(execFile);
-    const err = await run(process.execPath, ['dist/subgraphs/importBrreg.js', '--enheter', file], {
-      env: { ...process.env, DATABASE_URL: db.url },
-    }).catch((e: { code: number; stderr: string }) => e);
+    const err = await run(
+      process.execPath,
+      ['dist/subgraphs/commands/importBrreg.js', '--enheter', file],
+      {
+        env: { ...process.env, DATABASE_URL: db.url },
+      },
+    ).catch((e: { code: number; stderr: string }) => e);
     expect((err as { code: number }).code).toBe(1);
     expect((err as { stderr: string }).stderr).toMatch(/element 1 \(line 3\)/);
   });

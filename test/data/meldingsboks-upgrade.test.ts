@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openOrm } from '../../platform/orm.js';
+import { openOrm } from '../../platform/db/orm.js';
 import { definition as meldingsboks } from '../../subgraphs/meldingsboks/index.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { silent } from '../harness/graph.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openOrm, type MikroORM } from '../../platform/orm.js';
+import { openOrm, type MikroORM } from '../../platform/db/orm.js';
 import { subgraphs } from '../../subgraphs/registry.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { silent } from '../harness/graph.js';

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../platform/errors.js';
+import { ErrorCode } from '../../platform/graphql/errors.js';
 import {
   FEDERATION_2_3,
   planNodeKinds,

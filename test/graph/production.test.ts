@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayOptionsFrom } from '../../gateway/config.js';
 import { gatewayEnv } from '../../gateway/env.js';
 import { internalIdentityFrom } from '../../platform/auth/internalIdentity.js';
-import { loadEnv } from '../../platform/env.js';
+import { loadEnv } from '../../platform/runtime/env.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { codes, post } from '../harness/graphql.js';
 import { silent, startTestGraph, type TestGraph } from '../harness/graph.js';

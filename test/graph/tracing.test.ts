@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTracing, type Tracing } from '../../platform/tracing.js';
+import { startTracing, type Tracing } from '../../platform/runtime/tracing.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { post } from '../harness/graphql.js';
 import { startTestGraph, type TestGraph } from '../harness/graph.js';

@@ -1,6 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import {
   generateEnheter,
   generateRoller,
@@ -22,12 +23,25 @@ export interface GeneratedRegister {
   dir: string;
 }
 
+/** Folders this test file made; removed when its tests are done. */
+const made: string[] = [];
+afterAll(async () => {
+  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** A temporary folder of this test file's, removed after its tests. */
+export async function tempDir(prefix = 'dpv-brreg-'): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
 /** Generates a register, writes it in brreg's bulk formats and imports it with the real importer. */
 export async function importGenerated(
   databaseUrl: string,
   o: GenerateOptions,
 ): Promise<GeneratedRegister> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'dpv-brreg-'));
+  const dir = await tempDir();
   const reg = {
     enheter: [...generateEnheter(o)],
     underenheter: [...generateUnderenheter(o)],

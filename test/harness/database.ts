@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { withDatabase } from '../../platform/database.js';
+import { withDatabase } from '../../platform/db/database.js';
 
 export interface TestDatabase {
   url: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { optionalUrl, port } from '../../platform/env.js';
+import { optionalUrl, port } from '../../platform/runtime/env.js';
 
 export const testEnv = z.object({
   /** Run the tests against this server (each test file gets a database of its own). */

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { openDatabase } from '../../platform/database.js';
-import { loadEnv } from '../../platform/env.js';
-import { createLogger } from '../../platform/logger.js';
+import { openDatabase } from '../../platform/db/database.js';
+import { loadEnv } from '../../platform/runtime/env.js';
+import { createLogger } from '../../platform/runtime/logger.js';
 import { testEnv } from './env.js';
 
 declare module 'vitest' {

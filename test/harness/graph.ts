@@ -6,7 +6,7 @@ import {
   type EdgeOptions,
   type RunningGateway,
 } from '../../gateway/server.js';
-import { createLogger } from '../../platform/logger.js';
+import { createLogger } from '../../platform/runtime/logger.js';
 import {
   startSubgraph,
   type RunningSubgraph,
@@ -16,7 +16,7 @@ import { subgraphs as allSubgraphs } from '../../subgraphs/registry.js';
 import { createAuthenticator, type Authenticator } from '../../gateway/auth.js';
 import type { OperationLimits } from '../../gateway/limits.js';
 import type { SubscriptionLimits } from '../../gateway/subscriptions/server.js';
-import type { Logger } from '../../platform/logger.js';
+import type { Logger } from '../../platform/runtime/logger.js';
 import { testIdentity, TestIssuer, type TokenOptions } from './auth.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { bearer, post } from './graphql.js';

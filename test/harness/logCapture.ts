@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../platform/logger.js';
+import { createLogger, type Logger } from '../../platform/runtime/logger.js';
 
 /** A logger whose JSON lines the test can read back. */
 export class LogCapture {

@@ -10,9 +10,9 @@ import {
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { ClientError, ErrorCode } from '../../platform/errors.js';
-import type { LoggingContext } from '../../platform/requestLog.js';
-import { startHttpService, type HttpService } from '../../platform/server.js';
+import { ClientError, ErrorCode } from '../../platform/graphql/errors.js';
+import type { LoggingContext } from '../../platform/http/requestLog.js';
+import { startHttpService, type HttpService } from '../../platform/http/server.js';
 import { LogCapture } from '../harness/logCapture.js';
 
 interface TestContext extends LoggingContext {

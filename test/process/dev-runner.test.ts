@@ -36,10 +36,18 @@ function alive(pid: number): boolean {
   }
 }
 
+interface LogLine {
+  level: number;
+  msg: string;
+  service?: string;
+}
+
 interface Started {
   child: ChildProcess;
   url: string;
   messages: string[];
+  /** Every JSON log line, in order. */
+  lines: LogLine[];
   exited: Promise<number | null>;
 }
 
@@ -84,12 +92,14 @@ async function npmStart(): Promise<Started> {
     child.once('close', (code) => resolve(code)),
   );
   const messages: string[] = [];
+  const lines: LogLine[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('not ready within 30 s')), 30_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!line.startsWith('{')) return;
-      const entry = JSON.parse(line) as { msg: string; url?: string };
+      const entry = JSON.parse(line) as LogLine & { url?: string };
       messages.push(entry.msg);
+      lines.push(entry);
       if (entry.msg.startsWith('dpv-graph ready')) {
         clearTimeout(timer);
         resolve(entry.url!);
@@ -97,11 +107,31 @@ async function npmStart(): Promise<Started> {
     });
     void exited.then((code) => reject(new Error(`npm start exited early with ${code}`)));
   });
-  return { child, url, messages, exited };
+  return { child, url, messages, lines, exited };
 }
 
 const postgresPid = async () =>
   Number((await readFile(path.join(dir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+
+/**
+ * A clean stop: no warning or error on the way down, and the order the runner promises: the
+ * gateway (its own process) first, PostgreSQL last.
+ */
+function expectCleanStop(run: Started) {
+  const from = run.messages.lastIndexOf('shutting down');
+  expect(from).toBeGreaterThan(-1);
+  const stopping = run.lines.slice(from);
+  expect(stopping.filter((l) => l.level >= 40)).toEqual([]);
+  const order = ['gateway stopped', 'subgraphs stopped', 'database stopped'];
+  const runner = stopping.filter((l) => l.service === 'dpv-graph').map((l) => l.msg);
+  expect(runner.filter((m) => order.includes(m))).toEqual(order);
+  // The last two lines are written within a millisecond, and may reach the pipe in either order.
+  expect(runner.indexOf('stopped')).toBeGreaterThan(runner.indexOf('subgraphs stopped'));
+  // The gateway's own process finished its orderly stop before the runner went on.
+  const gatewayOwn = stopping.findIndex((l) => l.service === 'gateway' && l.msg === 'stopped');
+  expect(gatewayOwn).toBeGreaterThan(-1);
+  expect(gatewayOwn).toBeLessThan(stopping.findIndex((l) => l.msg === 'gateway stopped'));
+}
 
 async function expectAllStopped(pgPid: number) {
   expect(alive(pgPid), 'postgres still running').toBe(false);
@@ -118,7 +148,7 @@ describe('npm start', () => {
 
     const { stdout: token } = await execFileAsync(
       process.execPath,
-      ['dist/gateway/token.js', '--org', '310012343', '--scope', 'dpv:read'],
+      ['dist/subgraphs/commands/token.js', '--org', '310012343', '--scope', 'dpv:read'],
       { env: { ...process.env, AUTH_DEV_KEY_PATH: path.join(dir, 'auth', 'key.json') } },
     );
     const r = await post(
@@ -135,7 +165,7 @@ describe('npm start', () => {
     // Ctrl-C: the terminal signals the whole foreground process group.
     process.kill(-run.child.pid!, 'SIGINT');
     await run.exited; // npm's own exit code on SIGINT is npm's business
-    expect(run.messages.at(-1)).toBe('stopped');
+    expectCleanStop(run);
     await expectAllStopped(pgPid);
   }, 60_000);
 
@@ -149,7 +179,7 @@ describe('npm start', () => {
     const pgPid = await postgresPid();
     run.child.kill('SIGTERM');
     await run.exited;
-    expect(run.messages.at(-1)).toBe('stopped');
+    expectCleanStop(run);
     // npm returns when its child has exited; give the kernel a moment to reap postgres.
     for (let i = 0; i < 50 && alive(pgPid); i++) await new Promise((r) => setTimeout(r, 100));
     await expectAllStopped(pgPid);

@@ -17,7 +17,7 @@ let graph: TestGraph;
 
 /** `npm run -s token -- …` without the build step (pretest has built dist/). */
 async function token(keyPath: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ['dist/gateway/token.js', ...args], {
+  const { stdout } = await run(process.execPath, ['dist/subgraphs/commands/token.js', ...args], {
     env: { ...process.env, AUTH_DEV_KEY_PATH: keyPath, AUTH_JWKS_URL: '' },
   });
   return stdout.trim();

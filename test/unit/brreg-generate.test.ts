@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { orgnrProblem } from '../../platform/domain/orgnr.js';
+import { orgnrProblem } from '../../subgraphs/domain/orgnr.js';
 import {
   accountingFirms,
   auditorFirms,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDigit, orgnrProblem } from '../../platform/domain/orgnr.js';
+import { checkDigit, orgnrProblem } from '../../subgraphs/domain/orgnr.js';
 
 describe('organisasjonsnummer', () => {
   it('accepts real numbers whose check digit is right', () => {

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { assertOrgnr } from '../../platform/domain/orgnr.js';
+import { assertOrgnr } from '../../subgraphs/domain/orgnr.js';
 import { preview, truncate } from '../../platform/graphql/preview.js';
 import { validatePolicy } from '../../subgraphs/varsling/domain/policyInput.js';
 import { templateProblems } from '../../subgraphs/varsling/domain/templates.js';

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
-import { checkDigit } from '../../../platform/domain/orgnr.js';
+import { checkDigit } from '../../domain/orgnr.js';
 import type {
   BrregAdresse,
   BrregEnhet,

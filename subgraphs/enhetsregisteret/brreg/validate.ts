@@ -1,4 +1,4 @@
-import { orgnrProblem } from '../../../platform/domain/orgnr.js';
+import { orgnrProblem } from '../../domain/orgnr.js';
 
 /** Why a record cannot be imported, or null when it can. */
 export type Problem = string | null;

@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { groupedLoader, keyedLoader } from '../../../platform/loaders.js';
+import { groupedLoader, keyedLoader } from '../../../platform/graphql/loaders.js';
 import { Enhet } from '../entities/Enhet.js';
 import { Organisasjonsform } from '../entities/Organisasjonsform.js';
 import { Rolle } from '../entities/Rolle.js';
 import { Underenhet } from '../entities/Underenhet.js';
 import { Varslingsadresse } from '../entities/Varslingsadresse.js';
-import { pagedChildren } from '../../../platform/pagedChildren.js';
+import { pagedChildren } from '../../../platform/graphql/pagedChildren.js';
 
 export type Loaders = ReturnType<typeof createLoaders>;
 

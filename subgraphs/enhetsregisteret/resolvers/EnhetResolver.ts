@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import { assertOrgnr } from '../../../platform/domain/orgnr.js';
+import { assertOrgnr } from '../../domain/orgnr.js';
 import {
   checkFirst,
   decodeCursor,

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
-import { assertOrgnr } from '../../../platform/domain/orgnr.js';
+import { assertOrgnr } from '../../domain/orgnr.js';
 import { capItems } from '../../../platform/graphql/inputLimits.js';
 import type { Context } from '../context.js';
 import { Rolle } from '../entities/Rolle.js';

@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import { assertOrgnr } from '../../../platform/domain/orgnr.js';
+import { assertOrgnr } from '../../domain/orgnr.js';
 import type { Context } from '../context.js';
 import { Enhet } from '../entities/Enhet.js';
 import { Organisasjonsform } from '../entities/Organisasjonsform.js';

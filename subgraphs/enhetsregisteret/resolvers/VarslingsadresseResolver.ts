@@ -1,8 +1,8 @@
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import { requireActingFor } from '../../../platform/auth/authorize.js';
 import { InternalScope, Scope, type Caller } from '../../../platform/auth/caller.js';
-import { assertOrgnr } from '../../../platform/domain/orgnr.js';
-import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { assertOrgnr } from '../../domain/orgnr.js';
+import { ClientError, ErrorCode } from '../../../platform/graphql/errors.js';
 import { capItems } from '../../../platform/graphql/inputLimits.js';
 import { preview } from '../../../platform/graphql/preview.js';
 import type { Context } from '../context.js';

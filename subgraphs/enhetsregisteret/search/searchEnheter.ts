@@ -1,5 +1,5 @@
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
-import { assertOrgnr } from '../../../platform/domain/orgnr.js';
+import { assertOrgnr } from '../../domain/orgnr.js';
 import { decodeCursor, encodeCursor, type Page } from '../../../platform/graphql/connection.js';
 import { Enhet } from '../entities/Enhet.js';
 import { checkFilterCaps, NavnSok, type EnhetFilter } from './EnhetFilter.js';

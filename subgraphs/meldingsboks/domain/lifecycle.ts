@@ -1,5 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { ClientError, ErrorCode } from '../../../platform/graphql/errors.js';
 
 /** Correspondence statuses as Altinn 3 names them; the history of a message only grows. */
 export enum MessageStatus {

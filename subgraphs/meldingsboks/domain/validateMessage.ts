@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { assertOrgnr } from '../../../platform/domain/orgnr.js';
-import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { assertOrgnr } from '../../domain/orgnr.js';
+import { ClientError, ErrorCode } from '../../../platform/graphql/errors.js';
 import { capItems } from '../../../platform/graphql/inputLimits.js';
 import { preview } from '../../../platform/graphql/preview.js';
 import type { SendMessageInput } from '../resolvers/inputs.js';

@@ -1,5 +1,5 @@
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
-import { pagedChildren } from '../../../platform/pagedChildren.js';
+import { pagedChildren } from '../../../platform/graphql/pagedChildren.js';
 import type { InboxView } from '../access.js';
 import { CONFIDENTIAL } from '../domain/services.js';
 import { Message } from '../entities/Message.js';

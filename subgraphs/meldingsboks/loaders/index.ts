@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { groupedLoader, keyedLoader } from '../../../platform/loaders.js';
+import { groupedLoader, keyedLoader } from '../../../platform/graphql/loaders.js';
 import { Attachment } from '../entities/Attachment.js';
 import { Message } from '../entities/Message.js';
 import { StatusChange } from '../entities/StatusChange.js';

@@ -1,7 +1,7 @@
 import { Arg, Field, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
 import { Scope } from '../../../platform/auth/caller.js';
 import { requireScope } from '../../../platform/auth/authorize.js';
-import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { ClientError, ErrorCode } from '../../../platform/graphql/errors.js';
 import { decodeCursor, encodeCursor } from '../../../platform/graphql/connection.js';
 import { preview } from '../../../platform/graphql/preview.js';
 import { AccessPolicy, viewAllows } from '../access.js';

@@ -1,14 +1,14 @@
 import { Arg, Ctx, Field, InputType, Mutation, Resolver } from 'type-graphql';
 import { Scope } from '../../../platform/auth/caller.js';
-import { assertOrgnr } from '../../../platform/domain/orgnr.js';
-import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { assertOrgnr } from '../../domain/orgnr.js';
+import { ClientError, ErrorCode } from '../../../platform/graphql/errors.js';
 import { capItems } from '../../../platform/graphql/inputLimits.js';
 import type { Context } from '../context.js';
 import { CONFIDENTIAL, DpvService, ORDINARY_SERVICES } from '../domain/services.js';
 import { GrantKind, InboxGrant } from '../entities/InboxGrant.js';
 import { isActiveEnhet } from '../services/enhetsregisteret.js';
 import { FIRM_ROLES } from '../services/roles.js';
-import { inTransaction } from '../../../platform/transaction.js';
+import { inTransaction } from '../../../platform/db/transaction.js';
 import { actingOrg, actorOf } from './SendResolver.js';
 
 @InputType({ description: 'What a grant opens.' })

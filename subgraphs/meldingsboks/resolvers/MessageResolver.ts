@@ -6,7 +6,7 @@ import { MessageStatus } from '../domain/lifecycle.js';
 import { Attachment } from '../entities/Attachment.js';
 import { Message } from '../entities/Message.js';
 import { StatusChange } from '../entities/StatusChange.js';
-import { inTransaction } from '../../../platform/transaction.js';
+import { inTransaction } from '../../../platform/db/transaction.js';
 import { recordStatus } from '../services/store.js';
 import { Enhet } from './Enhet.js';
 import { uuidOrNil } from '../../../platform/graphql/ids.js';

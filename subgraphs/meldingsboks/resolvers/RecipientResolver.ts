@@ -1,11 +1,11 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { requireScope } from '../../../platform/auth/authorize.js';
 import { Scope } from '../../../platform/auth/caller.js';
-import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { ClientError, ErrorCode } from '../../../platform/graphql/errors.js';
 import type { Context } from '../context.js';
 import { checkTransition, MessageStatus } from '../domain/lifecycle.js';
 import { Message } from '../entities/Message.js';
-import { inTransaction } from '../../../platform/transaction.js';
+import { inTransaction } from '../../../platform/db/transaction.js';
 import { recordStatus } from '../services/store.js';
 import { uuidOrNil } from '../../../platform/graphql/ids.js';
 import { preview } from '../../../platform/graphql/preview.js';

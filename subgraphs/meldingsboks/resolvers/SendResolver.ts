@@ -1,8 +1,8 @@
 import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { requireScope } from '../../../platform/auth/authorize.js';
 import { actorName, Scope, type Caller } from '../../../platform/auth/caller.js';
-import { assertOrgnr } from '../../../platform/domain/orgnr.js';
-import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { assertOrgnr } from '../../domain/orgnr.js';
+import { ClientError, ErrorCode } from '../../../platform/graphql/errors.js';
 import { uuidOrNil } from '../../../platform/graphql/ids.js';
 import { capItems } from '../../../platform/graphql/inputLimits.js';
 import { preview } from '../../../platform/graphql/preview.js';
@@ -12,7 +12,7 @@ import { validateMessage } from '../domain/validateMessage.js';
 import { ApprovedSender } from '../entities/ApprovedSender.js';
 import { Message } from '../entities/Message.js';
 import { isActiveEnhet } from '../services/enhetsregisteret.js';
-import { inTransaction } from '../../../platform/transaction.js';
+import { inTransaction } from '../../../platform/db/transaction.js';
 import { insertMessage, recordStatus, type Actor } from '../services/store.js';
 import { SendMessageInput } from './inputs.js';
 

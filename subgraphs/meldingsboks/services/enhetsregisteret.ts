@@ -1,4 +1,4 @@
-import type { PeerClient } from '../../../platform/peer.js';
+import type { PeerClient } from '../../../platform/http/peer.js';
 
 /** Whether the enhet is registered and not deleted, asked of Enhetsregisteret now. */
 export async function isActiveEnhet(

@@ -1,6 +1,6 @@
 import { OutboxRelay } from '../../../platform/events/relay.js';
 import { OutboxTail } from '../../../platform/events/tail.js';
-import { PeerClient } from '../../../platform/peer.js';
+import { PeerClient } from '../../../platform/http/peer.js';
 import type { SubgraphRuntime, SubgraphServices } from '../../../platform/subgraph.js';
 import { settingsSchema, type Settings } from '../settings.js';
 import { Publisher } from './publisher.js';

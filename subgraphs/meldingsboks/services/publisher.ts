@@ -1,7 +1,7 @@
-import type { MikroORM } from '../../../platform/orm.js';
-import type { Logger } from '../../../platform/logger.js';
+import type { MikroORM } from '../../../platform/db/orm.js';
+import type { Logger } from '../../../platform/runtime/logger.js';
 import { MessageStatus } from '../domain/lifecycle.js';
-import { inTransaction } from '../../../platform/transaction.js';
+import { inTransaction } from '../../../platform/db/transaction.js';
 import { PUBLISHER, recordStatus } from './store.js';
 
 const BATCH = 500;

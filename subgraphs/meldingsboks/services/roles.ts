@@ -1,4 +1,4 @@
-import type { PeerClient } from '../../../platform/peer.js';
+import type { PeerClient } from '../../../platform/http/peer.js';
 
 /** The roles that make an organisation the enhet's accounting firm or auditor. */
 export const FIRM_ROLES = ['REGN', 'REVI'] as const;

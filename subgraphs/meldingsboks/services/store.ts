@@ -1,4 +1,4 @@
-import type { Run } from '../../../platform/transaction.js';
+import type { Run } from '../../../platform/db/transaction.js';
 import { MessageStatus } from '../domain/lifecycle.js';
 
 /** Writers announce new outbox rows here; the relay positions them. */

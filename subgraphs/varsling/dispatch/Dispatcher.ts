@@ -1,6 +1,6 @@
-import { UnreachableCaseError } from '../../../platform/errors.js';
-import type { Logger } from '../../../platform/logger.js';
-import type { MikroORM } from '../../../platform/orm.js';
+import { UnreachableCaseError } from '../../../platform/graphql/errors.js';
+import type { Logger } from '../../../platform/runtime/logger.js';
+import type { MikroORM } from '../../../platform/db/orm.js';
 import { claimDue, type Claimed } from './claim.js';
 import { recordFailed, recordSent } from './record.js';
 import { reasonOf, type Transports } from './transports.js';

@@ -1,19 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Channel, Claimed } from './claimed.js';
 import { completeOrders } from './record.js';
-import { inTransaction, type Run } from '../../../platform/transaction.js';
+import { inTransaction, type Run } from '../../../platform/db/transaction.js';
 
-export type Channel = 'EMAIL' | 'SMS';
-
-/** A notification this worker holds a lease on, with the number of its attempt. */
-export interface Claimed {
-  id: string;
-  orderId: string;
-  channel: Channel;
-  address: string;
-  subject: string | null;
-  body: string;
-  attempt: number;
-}
+export type { Channel, Claimed } from './claimed.js';
 
 export interface ClaimOptions {
   batchSize: number;

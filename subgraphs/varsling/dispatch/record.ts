@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Claimed } from './claim.js';
-import { inTransaction, type Run } from '../../../platform/transaction.js';
+import type { Claimed } from './claimed.js';
+import { inTransaction, type Run } from '../../../platform/db/transaction.js';
 
 /** Statuses after which a notification is never sent again. */
 export const FINAL_STATUSES = ['Succeeded', 'Delivered', 'Accepted', 'Failed'] as const;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { maskAddress } from '../domain/mask.js';
 import { createTransport } from 'nodemailer';
-import type { Logger } from '../../../platform/logger.js';
+import type { Logger } from '../../../platform/runtime/logger.js';
 
 export interface EmailMessage {
   to: string;

@@ -1,6 +1,6 @@
 import { Field, InputType, Int } from 'type-graphql';
-import { orgnrProblem } from '../../../platform/domain/orgnr.js';
-import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { orgnrProblem } from '../../domain/orgnr.js';
+import { ClientError, ErrorCode } from '../../../platform/graphql/errors.js';
 import { capItems, capLength } from '../../../platform/graphql/inputLimits.js';
 import { preview } from '../../../platform/graphql/preview.js';
 import { NotificationChannel, NotificationKind } from '../entities/NotificationPolicy.js';

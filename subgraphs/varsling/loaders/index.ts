@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { groupedLoader, keyedLoader } from '../../../platform/loaders.js';
+import { groupedLoader, keyedLoader } from '../../../platform/graphql/loaders.js';
 import { applicablePolicy, type PolicyScope } from '../domain/resolution.js';
 import { NotificationPolicy } from '../entities/NotificationPolicy.js';
 

@@ -11,7 +11,7 @@ import {
 } from 'type-graphql';
 import { hasAnyScope, requireScope } from '../../../platform/auth/authorize.js';
 import { Scope, type Caller } from '../../../platform/auth/caller.js';
-import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { ClientError, ErrorCode } from '../../../platform/graphql/errors.js';
 import { preview } from '../../../platform/graphql/preview.js';
 import type { Context } from '../context.js';
 import { maskAddress } from '../domain/mask.js';

@@ -1,10 +1,10 @@
 import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { requireScope } from '../../../platform/auth/authorize.js';
 import { actorName, Scope } from '../../../platform/auth/caller.js';
-import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { ClientError, ErrorCode } from '../../../platform/graphql/errors.js';
 import { uuidOrNil } from '../../../platform/graphql/ids.js';
 import { preview } from '../../../platform/graphql/preview.js';
-import { inTransaction, type Run } from '../../../platform/transaction.js';
+import { inTransaction, type Run } from '../../../platform/db/transaction.js';
 import type { Context } from '../context.js';
 import { PolicyInput, validatePolicy, type PolicyValues } from '../domain/policyInput.js';
 import { NotificationPolicy } from '../entities/NotificationPolicy.js';

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Field, ID, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { requireScope } from '../../../platform/auth/authorize.js';
 import { Scope } from '../../../platform/auth/caller.js';
-import { ClientError, ErrorCode } from '../../../platform/errors.js';
+import { ClientError, ErrorCode } from '../../../platform/graphql/errors.js';
 import { uuidOrNil } from '../../../platform/graphql/ids.js';
 import { preview } from '../../../platform/graphql/preview.js';
 import type { Context } from '../context.js';

@@ -1,4 +1,4 @@
-import type { PeerClient } from '../../../platform/peer.js';
+import type { PeerClient } from '../../../platform/http/peer.js';
 import type { Addresses } from '../domain/plan.js';
 
 export interface DirectoryEntry extends Addresses {

@@ -1,14 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OutboxTail } from '../../../platform/events/tail.js';
-import type { Logger } from '../../../platform/logger.js';
-import type { MikroORM } from '../../../platform/orm.js';
-import type { PeerClient } from '../../../platform/peer.js';
+import type { Logger } from '../../../platform/runtime/logger.js';
+import type { MikroORM } from '../../../platform/db/orm.js';
+import type { PeerClient } from '../../../platform/http/peer.js';
 import { osloDate } from '../domain/calendar.js';
 import { effectiveRules, planOrders, type PlannedOrder } from '../domain/plan.js';
 import { applicablePolicy } from '../domain/resolution.js';
 import { NotificationPolicy } from '../entities/NotificationPolicy.js';
 import { lookUp, type DirectoryEntry } from './directory.js';
-import { inTransaction, type Run } from '../../../platform/transaction.js';
+import { inTransaction, type Run } from '../../../platform/db/transaction.js';
 
 /** One row of meldingsboks' outbox, as far as varsling reads it. */
 export interface MessageEventRow {

@@ -1,5 +1,5 @@
 import { InternalScope } from '../../../platform/auth/caller.js';
-import { PeerClient } from '../../../platform/peer.js';
+import { PeerClient } from '../../../platform/http/peer.js';
 import type { SubgraphRuntime, SubgraphServices } from '../../../platform/subgraph.js';
 import { Dispatcher } from '../dispatch/Dispatcher.js';
 import { createTransports } from '../dispatch/transports.js';

@@ -1,7 +1,7 @@
-import { createLogger } from '../platform/logger.js';
-import { openOrm } from '../platform/orm.js';
-import { openConfiguredDatabase, loadSubgraphEnv } from './env.js';
-import { subgraphs } from './registry.js';
+import { createLogger } from '../../platform/runtime/logger.js';
+import { openOrm } from '../../platform/db/orm.js';
+import { openConfiguredDatabase, loadSubgraphEnv } from '../env.js';
+import { subgraphs } from '../registry.js';
 
 /** `npm run seed`: migrates every subgraph's schema and loads the demo data set (idempotent). */
 const env = loadSubgraphEnv();

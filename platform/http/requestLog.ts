@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import type { Logger } from './logger.js';
-import { activeSpan } from './tracing.js';
+import type { Logger } from '../runtime/logger.js';
+import { activeSpan } from '../runtime/tracing.js';
 
 /** What every service's context carries for logging. */
 export interface LoggingContext extends BaseContext {

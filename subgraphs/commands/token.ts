@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadEnv } from '../platform/env.js';
-import { signDevToken } from './auth.js';
-import { gatewayEnv } from './env.js';
+import { loadEnv } from '../../platform/runtime/env.js';
+import { devKeyEnv, signDevToken } from '../../platform/auth/devKeys.js';
 
 /**
  * `npm run -s token -- --org 310012343 --scope "dpv:read dpv:send"` prints a development token
@@ -17,7 +16,7 @@ const { values } = parseArgs({
     ttl: { type: 'string', default: '3600' },
   },
 });
-const env = loadEnv(gatewayEnv);
+const env = loadEnv(devKeyEnv);
 if (env.AUTH_JWKS_URL) {
   console.error('warning: AUTH_JWKS_URL is set, so the gateway will not accept development tokens');
 }

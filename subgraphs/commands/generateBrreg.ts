@@ -7,11 +7,11 @@ import {
   generateUnderenheter,
   writeGzipJsonArray,
   type GenerateOptions,
-} from './generate.js';
+} from '../enhetsregisteret/brreg/generate.js';
 
 /**
  * Writes synthetic brreg bulk files:
- *   node dist/subgraphs/enhetsregisteret/brreg/generateCli.js \
+ *   node dist/subgraphs/commands/generateBrreg.js \
  *     --enheter 1100000 --underenheter 600000 --out DIR [--seed 1] [--regnskapsforer-share 0.005]
  * producing DIR/enheter.json.gz, DIR/underenheter.json.gz and DIR/roller.json.gz, with one
  * summary line per file on stderr.
@@ -28,7 +28,7 @@ const { values } = parseArgs({
 
 function usage(message: string): never {
   console.error(`${message}
-usage: generateCli --enheter N --underenheter N --out DIR [--seed N] [--regnskapsforer-share X]`);
+usage: generateBrreg --enheter N --underenheter N --out DIR [--seed N] [--regnskapsforer-share X]`);
   process.exit(2);
 }
 

@@ -1,6 +1,6 @@
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import type { Logger } from './logger.js';
+import type { Logger } from '../runtime/logger.js';
 
 /** Every `extensions.code` a client may rely on. Append only: codes are a public contract. */
 export enum ErrorCode {

@@ -1,5 +1,5 @@
-import { ClientError, ErrorCode } from '../errors.js';
-import { preview } from '../graphql/preview.js';
+import { ClientError, ErrorCode } from '../../platform/graphql/errors.js';
+import { preview } from '../../platform/graphql/preview.js';
 
 /**
  * Organisasjonsnummer: nine digits, the last a mod-11 check digit over the first eight with

@@ -1,15 +1,15 @@
 import { parseArgs } from 'node:util';
-import { createLogger } from '../platform/logger.js';
-import { migrateSubgraph } from '../platform/subgraph.js';
+import { createLogger } from '../../platform/runtime/logger.js';
+import { migrateSubgraph } from '../../platform/subgraph.js';
 import {
   applyOppdateringer,
   importFile,
   importPool,
   type ImportReport,
   type Kind,
-} from './enhetsregisteret/brreg/importer.js';
-import { definition as enhetsregisteret } from './enhetsregisteret/index.js';
-import { openConfiguredDatabase, loadSubgraphEnv } from './env.js';
+} from '../enhetsregisteret/brreg/importer.js';
+import { definition as enhetsregisteret } from '../enhetsregisteret/index.js';
+import { openConfiguredDatabase, loadSubgraphEnv } from '../env.js';
 
 /**
  * `npm run import:brreg -- --enheter F --underenheter F --roller F` imports brreg bulk files;

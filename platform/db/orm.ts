@@ -1,7 +1,7 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
-import type { Logger } from './logger.js';
+import type { Logger } from '../runtime/logger.js';
 
 export { MikroORM };
 

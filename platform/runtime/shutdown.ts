@@ -14,9 +14,9 @@ export function onShutdown(
   log: Logger,
   steps: Array<() => Promise<void>>,
   options: ShutdownOptions = {},
-): void {
+): (reason: string) => Promise<void> {
   let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
@@ -39,4 +39,7 @@ export function onShutdown(
     process.removeAllListeners(signal);
     process.on(signal, (s) => void stop(s));
   }
+  // Started by another process over IPC (the dev runner): stop when that process is gone.
+  if (process.send) process.once('disconnect', () => void stop('parent gone'));
+  return stop;
 }

@@ -3,9 +3,8 @@ import { parseArgs } from 'node:util';
 import type { GraphQLFormattedError } from 'graphql';
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
-import { loadEnv } from '../../platform/env.js';
-import { signDevToken } from '../../gateway/auth.js';
-import { gatewayEnv } from '../../gateway/env.js';
+import { loadEnv } from '../../platform/runtime/env.js';
+import { devKeyEnv, signDevToken } from '../../platform/auth/devKeys.js';
 
 /**
  * `npm run -s watch -- --org 310024686` prints an accounting firm's live feed of new messages in
@@ -70,7 +69,7 @@ const query = `subscription Watch($after: String${values.recipient ? ', $recipie
 /** Without --token: a development token for --org, as `npm run token` signs it. */
 const minting = values.token === undefined;
 async function mint(): Promise<string> {
-  const env = loadEnv(gatewayEnv);
+  const env = loadEnv(devKeyEnv);
   if (env.AUTH_JWKS_URL) console.error('warning: AUTH_JWKS_URL is set; dev tokens are refused');
   const key = path.resolve(env.AUTH_DEV_KEY_PATH);
   return signDevToken(key, { sub: 'dev-user', org: values.org, scope: 'dpv:read', ttl: 3600 });

@@ -8,13 +8,13 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
-import { REQUEST_ID_HEADER } from './auth/internalIdentity.js';
-import { ErrorCode, errorFormatter } from './errors.js';
-import { useStorableInput } from './graphql/storable.js';
-import type { Logger } from './logger.js';
+import { REQUEST_ID_HEADER } from '../auth/internalIdentity.js';
+import { ErrorCode, errorFormatter } from '../graphql/errors.js';
+import { useStorableInput } from '../graphql/storable.js';
+import type { Logger } from '../runtime/logger.js';
 import { requestIdOf, useRequestLog, type LoggingContext } from './requestLog.js';
 import { serveSubscriptions, type SubscriptionOptions } from './subscriptions.js';
-import { traceRequests } from './tracing.js';
+import { traceRequests } from '../runtime/tracing.js';
 
 /** What the service knows of a request before it builds the GraphQL context. */
 export interface RequestInfo {

@@ -1,12 +1,12 @@
-import { internalIdentityFrom } from '../platform/auth/internalIdentity.js';
-import { createLogger } from '../platform/logger.js';
-import { onShutdown } from '../platform/shutdown.js';
-import { startTracing } from '../platform/tracing.js';
-import { startSubgraph } from '../platform/subgraph.js';
-import { portOf, loadSubgraphEnv, settingsOf } from './env.js';
-import { subgraphs } from './registry.js';
+import { internalIdentityFrom } from '../../platform/auth/internalIdentity.js';
+import { createLogger } from '../../platform/runtime/logger.js';
+import { onShutdown } from '../../platform/runtime/shutdown.js';
+import { startTracing } from '../../platform/runtime/tracing.js';
+import { startSubgraph } from '../../platform/subgraph.js';
+import { portOf, loadSubgraphEnv, settingsOf } from '../env.js';
+import { subgraphs } from '../registry.js';
 
-/** Runs one subgraph alone, as its container does: `node dist/subgraphs/service.js NAME`. */
+/** Runs one subgraph alone, as its container does: `node dist/subgraphs/commands/service.js NAME`. */
 const name = process.argv[2];
 const def = subgraphs.find((s) => s.name === name);
 if (!def) {

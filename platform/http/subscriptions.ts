@@ -13,11 +13,11 @@ import {
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { CALLER_HEADER, REQUEST_ID_HEADER } from './auth/internalIdentity.js';
-import { errorFormatter } from './errors.js';
-import type { Logger } from './logger.js';
+import { CALLER_HEADER, REQUEST_ID_HEADER } from '../auth/internalIdentity.js';
+import { errorFormatter } from '../graphql/errors.js';
+import type { Logger } from '../runtime/logger.js';
 import { requestIdOf, type LoggingContext } from './requestLog.js';
-import type { HttpServiceOptions } from './server.js';
+import type { ApolloServerOptions } from '@apollo/server';
 
 export interface SubscriptionOptions<Ctx extends LoggingContext> {
   /**
@@ -38,7 +38,11 @@ export interface SubscriptionOptions<Ctx extends LoggingContext> {
 export function serveSubscriptions<Ctx extends LoggingContext>(
   httpServer: http.Server,
   schema: GraphQLSchema,
-  { production, log, apollo }: Pick<HttpServiceOptions<Ctx>, 'production' | 'log' | 'apollo'>,
+  {
+    production,
+    log,
+    apollo,
+  }: { production: boolean; log: Logger; apollo: ApolloServerOptions<Ctx> },
   subscriptions: SubscriptionOptions<Ctx>,
 ): () => Promise<void> {
   // ws accepts 100 MiB messages by default; an operation is far smaller (cf. `bodyLimit`).

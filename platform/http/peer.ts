@@ -1,10 +1,10 @@
-import type { Caller } from './auth/caller.js';
+import type { Caller } from '../auth/caller.js';
 import {
   CALLER_HEADER,
   REQUEST_ID_HEADER,
   type InternalIdentity,
-} from './auth/internalIdentity.js';
-import { ClientError, ErrorCode } from './errors.js';
+} from '../auth/internalIdentity.js';
+import { ClientError, ErrorCode } from '../graphql/errors.js';
 
 /**
  * A subgraph's client of another subgraph's GraphQL API, calling as the service itself

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { composeFromCode, schemaFiles } from './composition.js';
+import { composeFromCode, schemaFiles } from '../composition.js';
 
 /** `npm run compose`: writes each subgraph's SDL and the supergraph to schema/. */
 const files = schemaFiles(await composeFromCode());
