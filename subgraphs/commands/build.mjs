@@ -2,7 +2,15 @@
 // one build at a time (two commands started together wait for one build, not race on dist/).
 // Plain JavaScript: it runs before there is anything compiled.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -25,7 +33,8 @@ function newestSource() {
       else if (/\.(ts|mts|json)$/.test(entry.name)) newest = Math.max(newest, statSync(p).mtimeMs);
     }
   };
-  for (const dir of SOURCES) visit(dir);
+  // The image copies no bench/ (Dockerfile): a source folder that is not there has nothing newer.
+  for (const dir of SOURCES) if (existsSync(dir)) visit(dir);
   for (const file of CONFIG) newest = Math.max(newest, statSync(file).mtimeMs);
   return newest;
 }
