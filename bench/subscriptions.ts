@@ -18,51 +18,39 @@
  * arrival at each subscriber, and counted: expected, delivered, lost, duplicated. Prints figures
  * only; asserts nothing.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { signDevToken } from '../platform/auth/devKeys.js';
 import { createLogger } from '../platform/runtime/logger.js';
 import { onShutdown } from '../platform/runtime/shutdown.js';
-import { generateEnheter } from '../subgraphs/enhetsregisteret/brreg/generate.js';
-import { UPSERT_ENHETER, UPSERT_FORMER } from '../subgraphs/enhetsregisteret/brreg/sql.js';
-import type { BrregEnhet } from '../subgraphs/enhetsregisteret/brreg/types.js';
 import { startGateway, type RunningGateway } from './gateway/gateways.js';
-import {
-  busyPercent,
-  cpuTimes,
-  freePort,
-  pinFromFlag,
-  processCpuSeconds,
-} from './gateway/processes.js';
+import { cpuTimes, freePort, pinFromFlag, processCpuSeconds } from './gateway/processes.js';
 import { benchDatabase, startBenchServer, type BenchServer } from './meldingsboks/postgres.js';
-import { figures } from './meldingsboks/stats.js';
-import {
-  deliveryBetween,
-  descriptors,
-  rssMb,
-  sampleGateway,
-  type GatewaySample,
-} from './subscriptions/metrics.js';
+import { ClientProcess, readiness, statuses } from './subscriptions/clientProcess.js';
+import { descriptors, rssMb, sampleGateway } from './subscriptions/metrics.js';
 import {
   firmOf,
   type ClientReply,
-  ClientRequest,
-  type Collected,
   type FirmShape,
   type Published,
-  type Status,
-  type SubgraphsReply,
-  type SubgraphsRequest,
   type SubscriberSpec,
 } from './subscriptions/protocol.js';
 import { MessagePublisher, titleOf } from './subscriptions/publish.js';
+import { growRegister } from './subscriptions/register.js';
+import {
+  fmt,
+  printReport,
+  seconds1,
+  summarize,
+  type Row,
+  type Snapshot,
+} from './subscriptions/report.js';
+import { SubgraphsProcess } from './subscriptions/subgraphsProcess.js';
 
 const { values } = parseArgs({
   options: {
@@ -171,26 +159,82 @@ console.log(
 
 // Whatever ends the run, nothing it started outlives it.
 let server: BenchServer | undefined;
-/** The subgraphs' log lines since last printed, by subgraph, message and error. */
-const subgraphLog = new Map<string, number>();
-const printSubgraphLog = (when: string) => {
-  for (const [key, n] of subgraphLog) console.log(`  subgraph log ${when}: ${n}× ${key}`);
-  subgraphLog.clear();
-};
-let subgraphsChild: ChildProcess | undefined;
+const subgraphs = new SubgraphsProcess({
+  nodeFlags: values['subgraph-flags'].split(' ').filter(Boolean),
+  secret,
+  varslingEngine: values['varsling-engine'] === 'on',
+  countQueries: values['count-queries'],
+});
 let gateway: RunningGateway | undefined;
 let publisher: MessagePublisher | undefined;
-const clients: Client[] = [];
+const clients: ClientProcess[] = [];
 const cleanup = async () => {
   await Promise.all(clients.map((c) => c.close()));
   await gateway?.close();
-  await stopSubgraphs();
+  await subgraphs.stop();
   await publisher?.close().catch(() => {});
   await server?.stop();
 };
 onShutdown(log, [cleanup], { timeoutMs: 60_000 });
 
+/** What the run started, as its later steps reach it. */
+interface Infrastructure {
+  databaseUrl: string;
+  publisher: MessagePublisher;
+  gwPid: number | undefined;
+  /** The gateway's files open and allowed when it had started. */
+  gwFds: ReturnType<typeof descriptors>;
+  /** The gateway's origin (its /metrics) and its graphql-ws URL. */
+  base: string;
+  wsUrl: string;
+}
+
+/** Who subscribes to what: real enheter of the register. */
+interface Audience {
+  /** Accounting firms' organisasjonsnummer; the first `F` have subscribers. */
+  firms: string[];
+  F: number;
+  /** The `R` recipient enheter, firms' clients among them. */
+  recipients: string[];
+  R: number;
+}
+
+/** The subscribers the ramp got live, and why it stopped early if it did. */
+interface Ramp {
+  open: SubscriberSpec[];
+  stoppedAt: string | undefined;
+}
+
 async function run(): Promise<void> {
+  const infrastructure = await startInfrastructure();
+  capToGateway(infrastructure.gwFds);
+  const audience = await chooseAudience(infrastructure);
+  const specs = await subscriberSpecs(audience);
+  // Subscriber processes, on the same CPU as this one (taskset is inherited).
+  for (let k = 0; k < processes; k++) clients.push(new ClientProcess(k));
+  const ramp = await rampUp(specs, infrastructure, audience.recipients);
+  const rows = await measurePhases(ramp.open, infrastructure, audience.recipients);
+  const final = await sampleGateway(infrastructure.base);
+  printReport(
+    {
+      subscribers: ramp.open.length,
+      asked: askedSubscribers,
+      stoppedAt: ramp.stoppedAt,
+      inboxes: audience.R,
+      firms: audience.F,
+      seconds,
+      final,
+    },
+    rows,
+  );
+}
+
+/**
+ * PostgreSQL (its own port and data directory), the subgraphs (a child process, demo data on a
+ * fresh database), the publisher, and our gateway with limits for this many connections per
+ * token (via --env-file, which startGateway passes on among the node flags).
+ */
+async function startInfrastructure(): Promise<Infrastructure> {
   await mkdir(dataDir, { recursive: true });
   server = await startBenchServer(path.join(dataDir, 'pg'), Number(values['pg-port']), log);
   // startBenchServer set its own signal handlers; ours stop the clients and gateway first.
@@ -198,11 +242,9 @@ async function run(): Promise<void> {
   const db = await benchDatabase(server.url, 'subscriptions', false);
 
   console.log('starting the subgraphs (child process; demo data on a fresh database)…');
-  const subgraphUrls = await startSubgraphs(db.url);
+  const subgraphUrls = await subgraphs.start(db.url);
   publisher = new MessagePublisher(db.url);
 
-  // Our gateway, with limits for this many connections per token (via --env-file, which
-  // startGateway passes on among the node flags).
   const envFile = path.join(dataDir, 'gateway.env');
   const gatewayEnv = {
     WS_MAX_CONNECTIONS_PER_TOKEN: '100000',
@@ -228,8 +270,6 @@ async function run(): Promise<void> {
     nodeFlags,
   });
   const gwPid = gateway.process.child.pid;
-  const base = gateway.url.replace(/\/graphql$/, '');
-  const wsUrl = gateway.url.replace(/^http/, 'ws');
   const gwFds = descriptors(gwPid);
   console.log(
     `gateway: node ${nodeFlags.join(' ')} dist/gateway/main.js (pid ${gwPid}), ` +
@@ -238,8 +278,23 @@ async function run(): Promise<void> {
         .join(' ') +
       `, generous LIMIT_*; ${gwFds?.open} files open, limit ${gwFds?.soft}/${gwFds?.hard}`,
   );
-  // Every client socket is a descriptor of the gateway; its RLIMIT_NOFILE bounds them, less
-  // what it has open and a reserve for its own connections to the subgraphs.
+  return {
+    databaseUrl: db.url,
+    publisher,
+    gwPid,
+    gwFds,
+    base: gateway.url.replace(/\/graphql$/, ''),
+    wsUrl: gateway.url.replace(/^http/, 'ws'),
+  };
+}
+
+/**
+ * Caps the subscribers at what the gateway can hold: every client socket is a descriptor of
+ * the gateway; its RLIMIT_NOFILE bounds them, less what it has open and a reserve for its own
+ * connections to the subgraphs (unless --no-cap). Notes when the sockets may run out of
+ * ephemeral ports.
+ */
+function capToGateway(gwFds: ReturnType<typeof descriptors>): void {
   const fit = gwFds ? gwFds.soft - gwFds.open - fdReserve : Infinity;
   if (total > fit) {
     console.log(
@@ -256,65 +311,28 @@ async function run(): Promise<void> {
       `  note: ${Math.ceil(total / sources)} sockets per source address, ${portCount} ephemeral ports`,
     );
   }
+}
 
-  // The shape: recipients and firms are real enheter of the register (grown if need be).
-  const firms = (
-    await publisher.query<{ orgnr: string }>(
-      `select organisasjonsnummer as orgnr from enhetsregisteret.enhet
-       where naeringskode1 ->> 'kode' = '69.201' and slettedato is null
-       order by organisasjonsnummer limit $1`,
-      [firmCount],
-    )
-  ).map((r) => r.orgnr);
-  if (firms.length < firmCount && firmSubscribers > 0) {
-    throw new Error(`the register has ${firms.length} accounting firms, asked for ${firmCount}`);
-  }
+/**
+ * The shape: recipients and firms are real enheter of the register (grown if need be), each
+ * firm's clients' inboxes open to it by grants. Sets `clientsPerFirm` and `firmShape`, and says
+ * what the run will measure.
+ */
+async function chooseAudience({ publisher, databaseUrl }: Infrastructure): Promise<Audience> {
+  const firms = await accountingFirms(publisher);
   const F = firmSubscribers > 0 ? firmCount : 0;
   const wantedRecipients = Math.max(1, Math.ceil(inboxSubscribers / perRecipient));
   // Firms' clients are among the recipients.
   clientsPerFirm =
     F > 0 ? Math.max(1, Math.min(clientsPerFirm, Math.floor(wantedRecipients / F))) : 0;
-  const recipientsIn = async () =>
-    (
-      await publisher!.query<{ orgnr: string }>(
-        `select organisasjonsnummer as orgnr from enhetsregisteret.enhet
-         where slettedato is null and not (organisasjonsnummer = any($1))
-         order by organisasjonsnummer`,
-        [firms],
-      )
-    ).map((r) => r.orgnr);
-  let available = await recipientsIn();
-  const seeded = available.length;
-  if (available.length < wantedRecipients) {
-    const t = performance.now();
-    const added = await growRegister(db.url, wantedRecipients - available.length);
-    available = await recipientsIn();
-    console.log(
-      `register: ${seeded} usable enheter seeded, ${added} more generated (brreg/generate.ts, ` +
-        `upserted as the seed does) in ${seconds1(performance.now() - t)}: ${available.length} usable`,
-    );
-  }
-  const recipients = available.slice(0, wantedRecipients);
+  const recipients = await recipientEnheter(publisher, databaseUrl, firms, wantedRecipients);
   const R = recipients.length;
   firmShape = {
     firms: F,
     clientsPerFirm,
     stride: F > 0 ? Math.max(1, Math.floor(R / (F * clientsPerFirm))) : 1,
   };
-  if (F > 0) {
-    // The j-th client (recipient j × stride) is firm j mod F's: its inbox is open to the firm
-    // (ALL_DPV), as a client grants its accountant. See protocol.ts firmOf.
-    const owners = Array.from(
-      { length: F * clientsPerFirm },
-      (_, j) => recipients[j * firmShape.stride]!,
-    );
-    await publisher.query(
-      `insert into meldingsboks.inbox_grant (owner_orgnr, grantee_orgnr, kind, via_role, granted_by)
-       select owner, grantee, 'ALL_DPV', null, 'bench' from unnest($1::text[], $2::text[]) as g(owner, grantee)
-       on conflict do nothing`,
-      [owners, owners.map((_, j) => firms[j % F]!)],
-    );
-  }
+  if (F > 0) await grantFirms(publisher, recipients, firms, F);
   console.log(
     `shape: ${total} subscribers, one graphql-ws connection each: ${inboxSubscribers} on ` +
       `messagePublished(recipient) over ${R} recipient enheter (~${(inboxSubscribers / R).toFixed(1)} ` +
@@ -332,8 +350,82 @@ async function run(): Promise<void> {
         'sender { organisasjonsnummer } only)') +
       `; varsling serving, its engine ${values['varsling-engine']}`,
   );
+  return { firms, F, recipients, R };
+}
 
-  // Tokens: one per organisation, valid for the whole run.
+/** The register's first --firms accounting firms (næringskode 69.201). */
+async function accountingFirms(publisher: MessagePublisher): Promise<string[]> {
+  const firms = (
+    await publisher.query<{ orgnr: string }>(
+      `select organisasjonsnummer as orgnr from enhetsregisteret.enhet
+       where naeringskode1 ->> 'kode' = '69.201' and slettedato is null
+       order by organisasjonsnummer limit $1`,
+      [firmCount],
+    )
+  ).map((r) => r.orgnr);
+  if (firms.length < firmCount && firmSubscribers > 0) {
+    throw new Error(`the register has ${firms.length} accounting firms, asked for ${firmCount}`);
+  }
+  return firms;
+}
+
+/** `wanted` enheter other than the firms, the register grown first when it has too few. */
+async function recipientEnheter(
+  publisher: MessagePublisher,
+  databaseUrl: string,
+  firms: string[],
+  wanted: number,
+): Promise<string[]> {
+  const recipientsIn = async () =>
+    (
+      await publisher.query<{ orgnr: string }>(
+        `select organisasjonsnummer as orgnr from enhetsregisteret.enhet
+         where slettedato is null and not (organisasjonsnummer = any($1))
+         order by organisasjonsnummer`,
+        [firms],
+      )
+    ).map((r) => r.orgnr);
+  let available = await recipientsIn();
+  const seeded = available.length;
+  if (available.length < wanted) {
+    const t = performance.now();
+    const added = await growRegister(databaseUrl, wanted - available.length);
+    available = await recipientsIn();
+    console.log(
+      `register: ${seeded} usable enheter seeded, ${added} more generated (brreg/generate.ts, ` +
+        `upserted as the seed does) in ${seconds1(performance.now() - t)}: ${available.length} usable`,
+    );
+  }
+  return available.slice(0, wanted);
+}
+
+/**
+ * The j-th client (recipient j × stride) is firm j mod F's: its inbox is open to the firm
+ * (ALL_DPV), as a client grants its accountant. See protocol.ts firmOf.
+ */
+async function grantFirms(
+  publisher: MessagePublisher,
+  recipients: string[],
+  firms: string[],
+  F: number,
+): Promise<void> {
+  const owners = Array.from(
+    { length: F * clientsPerFirm },
+    (_, j) => recipients[j * firmShape.stride]!,
+  );
+  await publisher.query(
+    `insert into meldingsboks.inbox_grant (owner_orgnr, grantee_orgnr, kind, via_role, granted_by)
+     select owner, grantee, 'ALL_DPV', null, 'bench' from unnest($1::text[], $2::text[]) as g(owner, grantee)
+     on conflict do nothing`,
+    [owners, owners.map((_, j) => firms[j % F]!)],
+  );
+}
+
+/**
+ * Every subscriber, in ramp order: a token per organisation (valid for the whole run), firm
+ * subscribers spread through the ramp, not all at its end, and each socket's source address.
+ */
+async function subscriberSpecs({ firms, F, recipients, R }: Audience): Promise<SubscriberSpec[]> {
   const tokenOf = new Map<string, string>();
   for (const org of [...recipients, ...firms.slice(0, F)]) {
     tokenOf.set(
@@ -347,7 +439,6 @@ async function run(): Promise<void> {
     );
   }
   const specs: SubscriberSpec[] = [];
-  // Firm subscribers are spread through the ramp, not all at its end.
   const firmEvery = firmSubscribers > 0 ? Math.floor(total / firmSubscribers) : Infinity;
   let nextInbox = 0;
   let nextFirm = 0;
@@ -377,15 +468,22 @@ async function run(): Promise<void> {
     }
   }
   for (const s of specs) if (!s.localAddress) delete s.localAddress;
+  return specs;
+}
 
-  // Subscriber processes, on the same CPU as this one (taskset is inherited).
-  for (let k = 0; k < processes; k++) clients.push(new Client(k));
-
-  // Ramp up in batches. Each batch connects, then goes live before the next: a message to each
-  // of its inboxes until every one of its subscribers has received one (a subscription reads the
-  // head when it starts at meldingsboks, so only then is it surely live). At most
-  // --warmup-window such messages wait at a time. The ramp stops at the first batch that does not
-  // fully connect or go live; the phases measure the live ones.
+/**
+ * Ramps up in batches. Each batch connects, then goes live before the next: a message to each
+ * of its inboxes until every one of its subscribers has received one (a subscription reads the
+ * head when it starts at meldingsboks, so only then is it surely live). At most
+ * --warmup-window such messages wait at a time. The ramp stops at the first batch that does not
+ * fully connect or go live; the phases measure the live ones. Then waits until the warm-up's
+ * last events have come, so that the phases start quiet.
+ */
+async function rampUp(
+  specs: SubscriberSpec[],
+  { gwPid, base, wsUrl }: Infrastructure,
+  recipients: string[],
+): Promise<Ramp> {
   const baseline = { rss: rssMb(gwPid), fds: descriptors(gwPid)?.open };
   console.log(
     `\nramp: ${total} subscribers, ${rampBatch} at a time over ${processes} client process(es), ` +
@@ -401,40 +499,17 @@ async function run(): Promise<void> {
   let segment = { at: performance.now(), warmMs: 0, warmEvents: 0 };
   for (let from = 0; from < total; from += rampBatch) {
     const batch = specs.slice(from, from + rampBatch);
-    const replies = await Promise.all(
-      clients.map((c, k) =>
-        c.ask({
-          type: 'open',
-          url: wsUrl,
-          selection,
-          subscribers: batch.filter((s) => s.index % processes === k),
-          timeoutMs: 60_000,
-        }),
-      ),
-    );
-    const failedHere = new Set<number>();
-    for (const reply of replies) {
-      if (reply.type !== 'opened') continue;
-      for (const f of reply.failed) {
-        failedHere.add(f.index);
-        failures.set(f.reason, (failures.get(f.reason) ?? 0) + 1);
-      }
-    }
+    const failedHere = await connectBatch(batch, wsUrl, failures);
     const done = from + batch.length;
     if (failedHere.size > 0) {
       const fds = descriptors(gwPid);
       stoppedAt =
         `${failedHere.size} of the batch ${from + 1}–${done} did not connect ` +
         `(${[...failures].map(([r, n]) => `${n}× ${r}`).join('; ')}); gateway: ${fds?.open ?? '?'} files ` +
-        `open of ${fds?.hard ?? '?'} allowed${gateway.process.child.exitCode !== null ? ', and it exited' : ''}`;
+        `open of ${fds?.hard ?? '?'} allowed${gateway!.process.child.exitCode !== null ? ', and it exited' : ''}`;
     }
     const t = performance.now();
-    // The gateway has sent their subscriptions upstream once it counts them; then a moment for
-    // meldingsboks to start them, and the warm-up messages find them live (most of the time).
-    const connected = open.length + batch.length - failedHere.size;
-    for (let i = 0; i < 100 && ((await sampleGateway(base))?.active ?? Infinity) < connected; i++)
-      await sleep(100);
-    await sleep(300);
+    await untilSubscribedUpstream(base, open.length + batch.length - failedHere.size);
     const warm = await goLive(byIndex, recipients);
     warmMs += performance.now() - t;
     warmEvents += warm.published;
@@ -451,7 +526,7 @@ async function run(): Promise<void> {
       const gone = batch.filter((s) => !live.includes(s)).map((s) => s.index);
       await Promise.all(clients.map((c) => c.ask({ type: 'forget', indices: gone })));
       console.log(`  stopped: ${stoppedAt}`);
-      printSubgraphLog('in the ramp');
+      subgraphs.printLog('in the ramp');
       break;
     }
     if (done % 5000 === 0 || done === total) {
@@ -466,17 +541,9 @@ async function run(): Promise<void> {
     }
   }
   const rampMs = performance.now() - rampStart;
-  // Then until the warm-up's last events (repeats included) have come: the phases start quiet.
-  let seen = -1;
-  const quietStart = performance.now();
-  for (let still = 0; still < 4 && performance.now() - quietStart < 120_000;) {
-    await sleep(500);
-    const now = (await statuses()).reduce((n, s) => n + s.stale, 0);
-    still = now === seen ? still + 1 : 0;
-    seen = now;
-  }
+  await untilQuiet();
   const afterRamp = { rss: rssMb(gwPid), metrics: await sampleGateway(base) };
-  const dropped = (await statuses()).reduce((n, s) => n + s.dropped, 0);
+  const dropped = (await statuses(clients)).reduce((n, s) => n + s.dropped, 0);
   console.log(
     `ramp: ${open.length} of ${total} live in ${seconds1(rampMs)} (warm-up ${seconds1(warmMs)}, ` +
       `${warmEvents} messages); gateway RSS ${fmt(afterRamp.rss, 0)} MB ` +
@@ -487,273 +554,189 @@ async function run(): Promise<void> {
   );
   if (dropped) {
     const reasons = new Map<string, number>();
-    for (const st of await statuses()) {
+    for (const st of await statuses(clients)) {
       for (const [k, n] of Object.entries(st.drops)) reasons.set(k, (reasons.get(k) ?? 0) + n);
     }
     for (const [k, n] of reasons) console.log(`  dropped: ${n}× ${k}`);
   }
   if (open.length === 0) throw new Error('no subscriber went live');
-  printSubgraphLog('in the ramp');
+  subgraphs.printLog('in the ramp');
+  return { open, stoppedAt };
+}
 
-  // The measured phases.
+/**
+ * Opens one batch's connections, spread over the subscriber processes by index; the indices of
+ * those that did not connect, their reasons added to `failures`.
+ */
+async function connectBatch(
+  batch: SubscriberSpec[],
+  wsUrl: string,
+  failures: Map<string, number>,
+): Promise<Set<number>> {
+  const replies = await Promise.all(
+    clients.map((c, k) =>
+      c.ask({
+        type: 'open',
+        url: wsUrl,
+        selection,
+        subscribers: batch.filter((s) => s.index % processes === k),
+        timeoutMs: 60_000,
+      }),
+    ),
+  );
+  const failed = new Set<number>();
+  for (const reply of replies) {
+    if (reply.type !== 'opened') continue;
+    for (const f of reply.failed) {
+      failed.add(f.index);
+      failures.set(f.reason, (failures.get(f.reason) ?? 0) + 1);
+    }
+  }
+  return failed;
+}
+
+/**
+ * Until the gateway counts `connected` subscriptions (at most 10 s): it has sent them upstream
+ * by then. Then a moment for meldingsboks to start them, and the warm-up messages find them
+ * live (most of the time).
+ */
+async function untilSubscribedUpstream(base: string, connected: number): Promise<void> {
+  for (let i = 0; i < 100 && ((await sampleGateway(base))?.active ?? Infinity) < connected; i++)
+    await sleep(100);
+  await sleep(300);
+}
+
+/** Until the warm-up's last events (repeats included) have come: 2 s without one, or 2 min. */
+async function untilQuiet(): Promise<void> {
+  let seen = -1;
+  const quietStart = performance.now();
+  for (let still = 0; still < 4 && performance.now() - quietStart < 120_000;) {
+    await sleep(500);
+    const now = (await statuses(clients)).reduce((n, s) => n + s.stale, 0);
+    still = now === seen ? still + 1 : 0;
+    seen = now;
+  }
+}
+
+/** The measured phases: each rate in turn, the recipients round-robin across them. */
+async function measurePhases(
+  open: SubscriberSpec[],
+  infrastructure: Infrastructure,
+  recipients: string[],
+): Promise<Row[]> {
   const rows: Row[] = [];
   let cursor = 0;
+  const next = () => cursor++ % recipients.length;
   for (const [phase, rate] of rates.entries()) {
-    const count = Math.round(rate * seconds);
-    const tag = `phase-${phase + 1}-${rate}`;
-    process.stdout.write(`\n${rate}/s: publishing ${count} messages over ${seconds} s… `);
-    await Promise.all(clients.map((c) => c.ask({ type: 'phase', title: titleOf(tag) })));
-    if (values['count-queries']) await subgraphQueries();
-    const before = snapshot(gwPid);
-    const beforeMetrics = await sampleGateway(base);
-    const phaseStart = performance.now();
-    const paced = await publisher.paced(rate, count, recipients, () => cursor++ % R, tag);
-    const expected = expectedEvents(paced.published, open);
-    process.stdout.write(
-      `sent ${paced.published.ids.length} at ${Math.round(paced.published.ids.length / (paced.wallMs / 1000))}/s; ` +
-        `waiting for ${expected} events… `,
-    );
-    // Drain: until every expected event arrived, or none came for --drain seconds.
-    const drainStart = performance.now();
-    let received = 0;
-    let lastProgress = performance.now();
-    for (;;) {
-      const now = (await statuses()).reduce((n, s) => n + s.received, 0);
-      if (now > received) {
-        received = now;
-        lastProgress = performance.now();
-      }
-      if (
-        received >= expected ||
-        performance.now() - lastProgress > drainMs ||
-        performance.now() - drainStart > drainMaxMs
-      ) {
-        break;
-      }
-      await sleep(200);
-    }
-    const drainTime = performance.now() - drainStart;
-    const statements = values['count-queries'] ? await subgraphQueries() : undefined;
-    const after = snapshot(gwPid);
-    const afterMetrics = await sampleGateway(base);
-    const elapsed = (performance.now() - phaseStart) / 1000;
-    console.log(`done in ${seconds1(drainTime)}`);
-    printSubgraphLog('in this phase');
-    if (statements) {
-      const sum = Object.values(statements).reduce((a, b) => a + b, 0);
-      console.log(
-        `  subgraph SQL statements (ORM): ${sum}, ${fmt(sum / Math.max(1, received), 2)} per event received; most frequent:`,
-      );
-      for (const [sql, n] of Object.entries(statements)
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 6)) {
-        console.log(`    ${String(n).padStart(7)}  ${sql}`);
-      }
-    }
-    const parts = await Promise.all(
-      clients.map((c) => c.ask({ type: 'collect', published: paced.published, firms: firmShape })),
-    );
-    rows.push(
-      summarize({
-        rate,
-        paced,
-        parts: parts.filter(
-          (p): p is Extract<ClientReply, { type: 'collected' }> => p.type === 'collected',
-        ),
-        subscribers: open.length,
-        drainMs: drainTime,
-        before,
-        after,
-        elapsed,
-        beforeMetrics,
-        afterMetrics,
-      }),
-    );
+    rows.push(await measurePhase(phase, rate, open, infrastructure, recipients, next));
   }
-  const final = await sampleGateway(base);
+  return rows;
+}
 
+/**
+ * One phase: messages straight into meldingsboks' tables at `rate` for --seconds, then the
+ * drain, then every subscriber process's count of what arrived (expected, delivered, lost,
+ * duplicated, latencies), with the processes' CPU and memory over the phase.
+ */
+async function measurePhase(
+  phase: number,
+  rate: number,
+  open: SubscriberSpec[],
+  { publisher, gwPid, base }: Infrastructure,
+  recipients: string[],
+  next: () => number,
+): Promise<Row> {
+  const count = Math.round(rate * seconds);
+  const tag = `phase-${phase + 1}-${rate}`;
+  process.stdout.write(`\n${rate}/s: publishing ${count} messages over ${seconds} s… `);
+  await Promise.all(clients.map((c) => c.ask({ type: 'phase', title: titleOf(tag) })));
+  if (values['count-queries']) await subgraphs.queries();
+  const before = snapshot(gwPid);
+  const beforeMetrics = await sampleGateway(base);
+  const phaseStart = performance.now();
+  const paced = await publisher.paced(rate, count, recipients, next, tag);
+  const expected = expectedEvents(paced.published, open);
+  process.stdout.write(
+    `sent ${paced.published.ids.length} at ${Math.round(paced.published.ids.length / (paced.wallMs / 1000))}/s; ` +
+      `waiting for ${expected} events… `,
+  );
+  const drained = await drain(expected);
+  const statements = values['count-queries'] ? await subgraphs.queries() : undefined;
+  const after = snapshot(gwPid);
+  const afterMetrics = await sampleGateway(base);
+  const elapsed = (performance.now() - phaseStart) / 1000;
+  console.log(`done in ${seconds1(drained.ms)}`);
+  subgraphs.printLog('in this phase');
+  if (statements) printStatements(statements, drained.received);
+  const parts = await Promise.all(
+    clients.map((c) => c.ask({ type: 'collect', published: paced.published, firms: firmShape })),
+  );
+  return summarize({
+    rate,
+    paced,
+    parts: parts.filter(
+      (p): p is Extract<ClientReply, { type: 'collected' }> => p.type === 'collected',
+    ),
+    subscribers: open.length,
+    drainMs: drained.ms,
+    before,
+    after,
+    elapsed,
+    beforeMetrics,
+    afterMetrics,
+    pinnedCpus: pinned ? { gateway: gatewayCpu!, rest: restCpu! } : undefined,
+  });
+}
+
+/**
+ * Until every expected event arrived, or none came for --drain seconds, or --drain-max passed:
+ * how long that took, and the events received.
+ */
+async function drain(expected: number): Promise<{ ms: number; received: number }> {
+  const drainStart = performance.now();
+  let received = 0;
+  let lastProgress = performance.now();
+  for (;;) {
+    const now = (await statuses(clients)).reduce((n, s) => n + s.received, 0);
+    if (now > received) {
+      received = now;
+      lastProgress = performance.now();
+    }
+    if (
+      received >= expected ||
+      performance.now() - lastProgress > drainMs ||
+      performance.now() - drainStart > drainMaxMs
+    ) {
+      break;
+    }
+    await sleep(200);
+  }
+  return { ms: performance.now() - drainStart, received };
+}
+
+/** The subgraphs' SQL statements of a phase (--count-queries): the sum, and the most frequent. */
+function printStatements(statements: Record<string, number>, received: number): void {
+  const sum = Object.values(statements).reduce((a, b) => a + b, 0);
   console.log(
-    `\nfederated subscriptions through our gateway: ${open.length} subscribers` +
-      (open.length < askedSubscribers
-        ? ` (asked ${askedSubscribers}${stoppedAt ? `; the ramp stopped: ${stoppedAt}` : '; capped, see above'})`
-        : '') +
-      `, ${R} inboxes + ${F} firms, ${seconds} s per rate`,
+    `  subgraph SQL statements (ORM): ${sum}, ${fmt(sum / Math.max(1, received), 2)} per event received; most frequent:`,
   );
-  console.log(
-    'latency: commit acknowledged to the publisher → event parsed by the subscriber (both epoch ' +
-      'clocks of this machine); lost = expected − delivered after the drain; gw CPU % of one CPU ' +
-      'over publishing + drain',
-  );
-  printTable(
-    [
-      'rate/s',
-      'sent/s',
-      'subs',
-      'expected',
-      'delivered',
-      'lost',
-      'dup',
-      'p50 ms',
-      'p99 ms',
-      'max ms',
-      'drain s',
-    ],
-    rows.map((r) => [
-      String(r.rate),
-      fmt(r.sentRate, 0),
-      String(r.subscribers),
-      String(r.expected),
-      String(r.delivered),
-      String(r.lost),
-      String(r.duplicates),
-      fmt(r.latency.p50, 1),
-      fmt(r.latency.p99, 1),
-      fmt(r.latency.max, 1),
-      fmt(r.drainMs / 1000, 1),
-    ]),
-  );
-  console.log('');
-  printTable(
-    [
-      'rate/s',
-      'gw RSS MB',
-      'gw CPU %',
-      'CPU0 %',
-      'CPU1 %',
-      'subgraphs %',
-      'clients %',
-      'gw events',
-      'gw delivery mean/p50/p99 ms',
-    ],
-    rows.map((r) => [
-      String(r.rate),
-      `${fmt(r.rssBefore, 0)} → ${fmt(r.rssAfter, 0)}`,
-      fmt(r.cpu.gateway, 0),
-      fmt(r.cpu.cpu0, 0),
-      fmt(r.cpu.cpu1, 0),
-      fmt(r.cpu.subgraphs, 0),
-      fmt(r.cpu.clients, 0),
-      fmt(r.gw.events, 0),
-      `${fmt(r.gw.mean, 2)} / ≤${fmtBound(r.gw.p50)} / ≤${fmtBound(r.gw.p99)}`,
-    ]),
-  );
-  console.log(
-    `gw events / delivery: dpv_gateway_subscription_events_total and _delivery_seconds ` +
-      `(subgraph event in → handed to the client; quantiles as bucket bounds) over each phase; ` +
-      `at the end: events_total ${final?.events ?? '?'}, subscriptions_active ` +
-      `${final?.active ?? '?'}, websocket_connections ${final?.connections ?? '?'}`,
-  );
-  for (const r of rows) {
-    const extra = [
-      r.failedPublishes ? `${r.failedPublishes} publishes failed (${r.firstFailure})` : '',
-      r.unexpected ? `${r.unexpected} events to the wrong subscriber` : '',
-      r.missingNavn ? `${r.missingNavn} events without sender/recipient navn` : '',
-      r.errors ? `${r.errors} results with errors (first: ${r.firstError})` : '',
-      Object.keys(r.drops).length
-        ? `closed/failed so far: ${Object.entries(r.drops)
-            .map(([k, n]) => `${n}× ${k}`)
-            .join('; ')}`
-        : '',
-      r.maxInFlight > 20 ? `publisher had up to ${r.maxInFlight} transactions waiting` : '',
-    ].filter(Boolean);
-    if (extra.length) console.log(`  ${r.rate}/s: ${extra.join('; ')}`);
+  for (const [sql, n] of Object.entries(statements)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)) {
+    console.log(`    ${String(n).padStart(7)}  ${sql}`);
   }
 }
 
-interface Snapshot {
-  rss: number | undefined;
-  gateway: number | undefined;
-  subgraphs: number | undefined;
-  clients: number | undefined;
-  cpus: ReturnType<typeof cpuTimes>;
-}
-
+/** The gateway's memory, and the CPU seconds of each process and CPU so far. */
 function snapshot(gwPid: number | undefined): Snapshot {
   const sum = (xs: Array<number | undefined>) =>
     xs.some((x) => x === undefined) ? undefined : xs.reduce<number>((a, b) => a + b!, 0);
   return {
     rss: rssMb(gwPid),
     gateway: processCpuSeconds(gwPid),
-    subgraphs: processCpuSeconds(subgraphsChild?.pid),
+    subgraphs: processCpuSeconds(subgraphs.pid),
     clients: sum(clients.map((c) => processCpuSeconds(c.pid))),
     cpus: cpuTimes(),
-  };
-}
-
-interface Row {
-  rate: number;
-  sentRate: number;
-  subscribers: number;
-  expected: number;
-  delivered: number;
-  lost: number;
-  duplicates: number;
-  unexpected: number;
-  missingNavn: number;
-  errors: number;
-  firstError?: string | undefined;
-  drops: Record<string, number>;
-  latency: { p50: number; p99: number; max: number };
-  drainMs: number;
-  rssBefore: number | undefined;
-  rssAfter: number | undefined;
-  cpu: Record<'gateway' | 'cpu0' | 'cpu1' | 'subgraphs' | 'clients', number | undefined>;
-  gw: ReturnType<typeof deliveryBetween>;
-  failedPublishes: number;
-  firstFailure?: string | undefined;
-  maxInFlight: number;
-}
-
-function summarize(o: {
-  rate: number;
-  paced: Awaited<ReturnType<MessagePublisher['paced']>>;
-  parts: Collected[];
-  subscribers: number;
-  drainMs: number;
-  before: Snapshot;
-  after: Snapshot;
-  elapsed: number;
-  beforeMetrics: GatewaySample | undefined;
-  afterMetrics: GatewaySample | undefined;
-}): Row {
-  const add = (
-    k: 'expected' | 'delivered' | 'lost' | 'duplicates' | 'unexpected' | 'missingNavn' | 'errors',
-  ) => o.parts.reduce((n, p) => n + p[k], 0);
-  const times = o.parts.flatMap((p) => Array.from(p.latencies));
-  const f = figures('', times, o.elapsed * 1000);
-  const pct = (a: number | undefined, b: number | undefined) =>
-    a === undefined || b === undefined ? undefined : (100 * (b - a)) / o.elapsed;
-  const drops: Record<string, number> = {};
-  for (const p of o.parts)
-    for (const [k, n] of Object.entries(p.drops)) drops[k] = (drops[k] ?? 0) + n;
-  return {
-    rate: o.rate,
-    sentRate: o.paced.published.ids.length / (o.paced.wallMs / 1000),
-    subscribers: o.subscribers,
-    expected: add('expected'),
-    delivered: add('delivered'),
-    lost: add('lost'),
-    duplicates: add('duplicates'),
-    unexpected: add('unexpected'),
-    missingNavn: add('missingNavn'),
-    errors: add('errors'),
-    firstError: o.parts.find((p) => p.firstError)?.firstError,
-    drops,
-    latency: { p50: f.p50, p99: f.p99, max: f.max },
-    drainMs: o.drainMs,
-    rssBefore: o.before.rss,
-    rssAfter: o.after.rss,
-    cpu: {
-      gateway: pct(o.before.gateway, o.after.gateway),
-      cpu0: pinned ? busyPercent(o.before.cpus, o.after.cpus, gatewayCpu!) : undefined,
-      cpu1: pinned ? busyPercent(o.before.cpus, o.after.cpus, restCpu!) : undefined,
-      subgraphs: pct(o.before.subgraphs, o.after.subgraphs),
-      clients: pct(o.before.clients, o.after.clients),
-    },
-    gw: deliveryBetween(o.beforeMetrics, o.afterMetrics),
-    failedPublishes: o.paced.failed,
-    firstFailure: o.paced.firstFailure,
-    maxInFlight: o.paced.maxInFlight,
   };
 }
 
@@ -773,43 +756,6 @@ function expectedEvents(published: Published, open: SubscriberSpec[]): number {
 }
 
 /**
- * Adds `count` enheter (and a margin for deleted ones) to the register: the synthetic
- * generator's enheter past the 2 000 the seed holds, upserted as the seed upserts them.
- */
-async function growRegister(databaseUrl: string, count: number): Promise<number> {
-  const SEEDED = 2000;
-  const wanted = Math.ceil(count * 1.05) + 50;
-  const pool = new pg.Pool({
-    connectionString: databaseUrl,
-    options: '-c search_path=enhetsregisteret,public',
-    max: 1,
-  });
-  try {
-    let batch: BrregEnhet[] = [];
-    let added = 0;
-    const flush = async () => {
-      const forms = [
-        ...new Map(batch.map((e) => [e.organisasjonsform.kode, e.organisasjonsform])).values(),
-      ];
-      await pool.query(UPSERT_FORMER, [JSON.stringify(forms)]);
-      await pool.query(UPSERT_ENHETER, [JSON.stringify(batch)]);
-      added += batch.length;
-      batch = [];
-    };
-    let i = 0;
-    for (const enhet of generateEnheter({ enheter: SEEDED + wanted, underenheter: 0 })) {
-      if (i++ < SEEDED) continue;
-      batch.push(enhet);
-      if (batch.length === 1000) await flush();
-    }
-    if (batch.length) await flush();
-    return added;
-  } finally {
-    await pool.end();
-  }
-}
-
-/**
  * Until every subscriber not yet live has received an event: messages to their inboxes (a
  * firm's: its first client), at most --warmup-window waiting at a time, in rounds; a round ends
  * when none has gone live for 2.5 s, and the next sends again to those still waiting.
@@ -822,7 +768,7 @@ async function goLive(
   const targetOf = (s: SubscriberSpec) =>
     s.kind === 'inbox' ? s.target : s.target * firmShape.stride;
   const targetsOf = (indices: number[]) => new Set(indices.map((i) => targetOf(byIndex.get(i)!)));
-  let notReady = await readiness();
+  let notReady = await readiness(clients);
   const rounds: string[] = [];
   let published = 0;
   for (let round = 1; notReady.length > 0 && round <= 5; round++) {
@@ -847,7 +793,7 @@ async function goLive(
         published += chunk.length;
       }
       await sleep(100);
-      notReady = await readiness();
+      notReady = await readiness(clients);
       if (notReady.length < last || room > 0) {
         last = notReady.length;
         stillSince = performance.now();
@@ -855,162 +801,8 @@ async function goLive(
     }
     rounds.push(`${before - notReady.length} in ${seconds1(performance.now() - roundStart)}`);
   }
-  const dropped = (await statuses()).reduce((n, st) => n + st.dropped, 0);
+  const dropped = (await statuses(clients)).reduce((n, st) => n + st.dropped, 0);
   return { notLive: new Set(notReady), dropped, published, rounds };
-}
-
-async function statuses(): Promise<Status[]> {
-  const replies = await Promise.all(clients.map((c) => c.ask({ type: 'status' })));
-  return replies.filter((r): r is Extract<ClientReply, { type: 'status' }> => r.type === 'status');
-}
-
-async function readiness(): Promise<number[]> {
-  return (await statuses()).flatMap((s) => s.notReady);
-}
-
-/** One subscriber process: requests out, answers back by id. */
-class Client {
-  private readonly child: ChildProcess;
-  private readonly waiting = new Map<number, (reply: ClientReply) => void>();
-  private nextId = 0;
-  private exited = false;
-
-  constructor(readonly k: number) {
-    this.child = fork(fileURLToPath(new URL('./subscriptions/clients.js', import.meta.url)), [], {
-      execArgv: ['--max-old-space-size=8192'],
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.child.on('message', (reply: ClientReply) => {
-      const resolve = this.waiting.get(reply.id);
-      this.waiting.delete(reply.id);
-      resolve?.(reply);
-    });
-    this.child.on('exit', (code, signal) => {
-      this.exited = true;
-      for (const [, resolve] of this.waiting) {
-        resolve({ id: -1, type: 'closed' });
-      }
-      this.waiting.clear();
-      if (code !== 0 && signal !== 'SIGTERM') {
-        console.error(`subscriber process ${this.k} ended: ${signal ?? `exit code ${code}`}`);
-      }
-    });
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  ask(request: DistributiveOmit<ClientRequest, 'id'>): Promise<ClientReply> {
-    if (this.exited) return Promise.reject(new Error(`subscriber process ${this.k} has ended`));
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
-      this.child.send({ ...request, id } as ClientRequest);
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.exited) return;
-    await Promise.race([this.ask({ type: 'close' }), sleep(30_000)]).catch(() => {});
-    this.child.kill('SIGTERM');
-  }
-}
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-async function startSubgraphs(databaseUrl: string): Promise<Record<string, string>> {
-  const child = fork(fileURLToPath(new URL('./subscriptions/subgraphs.js', import.meta.url)), [], {
-    execArgv: values['subgraph-flags'].split(' ').filter(Boolean),
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  subgraphsChild = child;
-  // Their log lines (pino JSON, warn and worse) are counted, not printed; anything else is.
-  for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({ input: stream }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line) as {
-          subgraph?: string;
-          msg?: string;
-          err?: { message?: string };
-        };
-        const key = `${entry.subgraph ?? '?'}: ${entry.msg ?? ''}${entry.err?.message ? ` (${entry.err.message.slice(0, 100)})` : ''}`;
-        subgraphLog.set(key, (subgraphLog.get(key) ?? 0) + 1);
-      } catch {
-        console.log(`[subgraphs] ${line}`);
-      }
-    });
-  }
-  const reply = await new Promise<SubgraphsReply>((resolve) => {
-    child.once('message', (m: SubgraphsReply) => resolve(m));
-    child.once('exit', (code, signal) =>
-      resolve({ type: 'failed', error: `ended (${signal ?? `exit code ${code}`})` }),
-    );
-    const request: SubgraphsRequest = {
-      type: 'start',
-      databaseUrl,
-      secret,
-      varslingEngine: values['varsling-engine'] === 'on',
-      countQueries: values['count-queries'],
-    };
-    child.send(request);
-  });
-  if (reply.type !== 'started') {
-    throw new Error(`subgraphs: ${reply.type === 'failed' ? reply.error : 'no start'}`);
-  }
-  return reply.urls;
-}
-
-/** The subgraphs' SQL statements since the last call, by subgraph and statement. */
-async function subgraphQueries(): Promise<Record<string, number>> {
-  const child = subgraphsChild;
-  if (!child?.connected) return {};
-  return new Promise((resolve) => {
-    const onMessage = (m: SubgraphsReply) => {
-      if (m.type !== 'queries') return;
-      child.off('message', onMessage);
-      resolve(m.counts);
-    };
-    child.on('message', onMessage);
-    child.send({ type: 'queries' });
-  });
-}
-
-async function stopSubgraphs(): Promise<void> {
-  const child = subgraphsChild;
-  subgraphsChild = undefined;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  if (child.connected) child.send({ type: 'close' });
-  else child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(line(header));
-  for (const r of rows) console.log(line(r));
-}
-
-function fmt(n: number | undefined, digits: number): string {
-  return n === undefined || Number.isNaN(n) ? '–' : n.toFixed(digits);
-}
-
-function fmtBound(ms: number): string {
-  return Number.isFinite(ms) ? String(Number(ms.toFixed(1))) : '>2500';
-}
-
-function seconds1(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function usage(problem: string): never {

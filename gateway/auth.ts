@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey, type CryptoKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import {
   ANONYMOUS,
   callerFrom,
@@ -56,8 +57,12 @@ function authenticator(
   maxLifetime: number,
 ): Authenticator {
   // A token verified once stays good until it expires: verified callers are kept by token, so
-  // a client's every request does not pay for a signature check.
-  const verified = new Map<string, { caller: Caller; expiresAt: number }>();
+  // a client's every request does not pay for a signature check. Each entry lives until its
+  // token's expiry (lru-cache's ttl, on its own monotonic clock); a hit is also checked against
+  // the wall clock the token's `exp` is on.
+  const verified = new LRUCache<string, { caller: Caller; expiresAt: number }>({
+    max: MAX_VERIFIED,
+  });
   const verify = async (authorization: string | undefined) => {
     if (authorization === undefined || authorization === '') {
       return { caller: ANONYMOUS, expiresAt: null };
@@ -90,9 +95,9 @@ function authenticator(
         caller: withoutInternalScopes(callerFrom(payload)),
         expiresAt: payload.exp! * 1000,
       };
-      verified.delete(token);
-      verified.set(token, result);
-      if (verified.size > MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+      // Not kept when already past `exp` (within the clock tolerance): a ttl of 0 is forever.
+      const ttl = result.expiresAt - Date.now();
+      if (ttl > 0) verified.set(token, result, { ttl });
       return result;
     } catch (err) {
       if (err instanceof ClientError) throw err;

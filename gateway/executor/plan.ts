@@ -12,6 +12,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
+import { LRUCache } from 'lru-cache';
 import {
   QueryPlanner,
   type PlanNode,
@@ -31,12 +32,17 @@ export interface PreparedOperation {
   conditionVariables: { name: string; defaultValue: unknown }[];
   /** The response shape, one per combination of condition values. */
   shapes: Map<string, Shape>;
+  /** Length of the document's text (what the plan cache weighs). */
+  documentLength: number;
 }
 
 /**
  * Plans operations with Apollo's query planner over a static supergraph and keeps the prepared
  * plans in a bounded LRU keyed by the operation's hash and name.
  */
+/** Characters of document text whose plans are kept, over all plans. */
+const MAX_PLANNED_CHARACTERS = 4 * 1024 * 1024;
+
 export class Planner {
   readonly supergraph: Supergraph;
   /** The schema clients see (graphql-js, with `@defer`). */
@@ -45,12 +51,20 @@ export class Planner {
   readonly supergraphSchema: GraphQLSchema;
   private readonly planner: QueryPlanner;
   private readonly apiSchema;
-  private readonly cache = new Map<string, PreparedOperation>();
+  private readonly cache: LRUCache<string, PreparedOperation>;
 
   constructor(
     supergraphSdl: string,
-    private readonly maxPlans = 1000,
+    /** Prepared plans kept. @default 1000 */
+    maxPlans = 1000,
   ) {
+    // Bounded by count and by the documents' length too: a plan grows with its document, and
+    // documents come from clients (up to the document size limit each).
+    this.cache = new LRUCache({
+      max: maxPlans,
+      maxSize: MAX_PLANNED_CHARACTERS,
+      sizeCalculation: (p) => Math.max(1, p.documentLength),
+    });
     this.supergraph = Supergraph.build(supergraphSdl);
     this.apiSchema = this.supergraph.apiSchema();
     this.schema = this.apiSchema.toGraphQLJSSchema({ includeDefer: true });
@@ -66,17 +80,10 @@ export class Planner {
     document: DocumentNode,
     operationName: string | undefined,
   ): PreparedOperation {
-    const cached = this.cache.get(key);
-    if (cached) {
-      // Refresh its place in the LRU order.
-      this.cache.delete(key);
-      this.cache.set(key, cached);
-      return cached;
-    }
-    const prepared = this.plan(document, operationName);
-    this.cache.set(key, prepared);
-    if (this.cache.size > this.maxPlans) {
-      this.cache.delete(this.cache.keys().next().value!);
+    let prepared = this.cache.get(key);
+    if (!prepared) {
+      prepared = this.plan(document, operationName);
+      this.cache.set(key, prepared);
     }
     return prepared;
   }
@@ -110,6 +117,7 @@ export class Planner {
       rootType,
       conditionVariables: conditionVariablesOf(this.schema, document, operation, plan),
       shapes: new Map(),
+      documentLength: document.loc?.end ?? JSON.stringify(document).length,
     };
   }
 

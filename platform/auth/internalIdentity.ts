@@ -1,4 +1,5 @@
 import { jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { callerFrom, type Caller } from './caller.js';
 
 /** The header that carries the gateway-signed caller to a subgraph. */
@@ -16,6 +17,8 @@ const AUDIENCE = 'dpv-graph-subgraphs';
  */
 export class InternalIdentity {
   private readonly key: Uint8Array;
+  /** Tokens by caller, each for half its lifetime. */
+  private readonly recent: LRUCache<string, Promise<string>>;
 
   constructor(
     secret: string,
@@ -23,9 +26,9 @@ export class InternalIdentity {
     private readonly ttlSeconds = 60,
   ) {
     this.key = new TextEncoder().encode(secret);
+    // At least 1 ms: a ttl of 0 would keep a token forever.
+    this.recent = new LRUCache({ max: 10_000, ttl: Math.max(1, Math.floor(ttlSeconds * 500)) });
   }
-
-  private readonly recent = new Map<string, { token: Promise<string>; until: number }>();
 
   /**
    * A token for `caller`, the same one while more than half its lifetime is left: one signature
@@ -34,14 +37,13 @@ export class InternalIdentity {
    */
   signReused(caller: Caller): Promise<string> {
     const key = `${caller.sub ?? ''}\n${caller.org ?? ''}\n${[...caller.scopes].sort().join(' ')}`;
-    const now = Date.now();
     const hit = this.recent.get(key);
-    if (hit && hit.until > now) return hit.token;
+    if (hit) return hit;
     const token = this.sign(caller);
-    this.recent.delete(key);
-    this.recent.set(key, { token, until: now + this.ttlSeconds * 500 });
-    if (this.recent.size > 10_000) this.recent.delete(this.recent.keys().next().value!);
-    token.catch(() => this.recent.delete(key));
+    this.recent.set(key, token);
+    token.catch(() => {
+      if (this.recent.peek(key) === token) this.recent.delete(key);
+    });
     return token;
   }
 
