@@ -54,8 +54,14 @@ export const gatewayEnv = commonEnv.extend({
   WS_MAX_CONNECTIONS_PER_TOKEN: positiveInt(20),
   /** graphql-ws: operations under way on one connection. */
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(100),
-  /** graphql-ws: events a slow client may fall behind before its connection is closed (1008). */
+  /** graphql-ws: events a slow client may fall behind before its connection is closed (1013). */
   WS_MAX_BUFFERED_EVENTS: positiveInt(1_000),
+  /** graphql-ws: bytes a slow client may fall behind (queued events and its socket's buffer). */
+  WS_MAX_BUFFERED_BYTES: positiveInt(4 * 1024 * 1024),
+  /** graphql-ws: anonymous connections in all (past it: 1013). */
+  WS_MAX_ANONYMOUS_CONNECTIONS: positiveInt(1_000),
+  /** graphql-ws: how long a lost socket's subscriptions stay resumable from what it confirmed, in s. */
+  WS_RESUME_GRACE_S: positiveInt(300),
   /** Largest request body (express/body-parser syntax). */
   MAX_BODY_SIZE: z.string().default('1mb'),
 });

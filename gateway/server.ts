@@ -25,6 +25,9 @@ export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
   maxConnectionsPerToken: 20,
   maxSubscriptionsPerConnection: 100,
   maxBufferedEvents: 1_000,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  maxAnonymousConnections: 1_000,
+  resumeGraceMs: 5 * 60_000,
 };
 
 /** What the gateway does at its public edge before an operation runs. */
@@ -69,7 +72,7 @@ export interface GatewayOptions {
   identity: InternalIdentity;
   limits: OperationLimits;
   /** graphql-ws limits. @default DEFAULT_SUBSCRIPTION_LIMITS */
-  subscriptionLimits?: SubscriptionLimits;
+  subscriptionLimits?: Partial<SubscriptionLimits> | undefined;
   /** Largest request body. @default '1mb' */
   bodyLimit?: string;
   edge: EdgeOptions;
@@ -155,7 +158,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         subgraphUrls: new Map(subgraphs.map((s) => [s.name, s.url])),
         auth: options.auth,
         identity: options.identity,
-        limits: options.subscriptionLimits ?? DEFAULT_SUBSCRIPTION_LIMITS,
+        limits: { ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.subscriptionLimits },
+        pool: state?.pool,
         operationLimits: options.limits,
         metrics,
         production: options.production,

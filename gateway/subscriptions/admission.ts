@@ -33,8 +33,28 @@ export class Admission {
     connection: Connection,
     payload: SubscribePayload,
   ): Promise<ExecutionArgs | readonly GraphQLError[]> {
-    const { schema, documents, budgets, operationLimits, maxOperationsPerConnection } =
-      this.options;
+    const { maxOperationsPerConnection } = this.options;
+    // Counted before anything is awaited, so that a burst of subscribes cannot all pass.
+    if (connection.operations >= maxOperationsPerConnection) {
+      return [
+        new ClientError(
+          ErrorCode.OPERATION_LIMIT,
+          `At most ${maxOperationsPerConnection} operations at once on one connection.`,
+          { limit: 'subscriptionsPerConnection', max: maxOperationsPerConnection },
+        ),
+      ];
+    }
+    connection.operations++;
+    const admitted = await this.check(connection, payload);
+    if (!('schema' in admitted)) connection.operations--;
+    return admitted;
+  }
+
+  private async check(
+    connection: Connection,
+    payload: SubscribePayload,
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    const { schema, documents, budgets, operationLimits } = this.options;
     try {
       checkDocumentSize(payload.query, operationLimits);
       budgets.refuseIfExhausted(connection.budget);
@@ -64,15 +84,6 @@ export class Admission {
       await budgets.spend(connection.budget, cost);
     } catch (err) {
       return this.refused(err);
-    }
-    if (connection.operations >= maxOperationsPerConnection) {
-      return [
-        new ClientError(
-          ErrorCode.OPERATION_LIMIT,
-          `At most ${maxOperationsPerConnection} operations at once on one connection.`,
-          { limit: 'subscriptionsPerConnection', max: maxOperationsPerConnection },
-        ),
-      ];
     }
     return {
       schema,

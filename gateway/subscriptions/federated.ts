@@ -20,10 +20,19 @@ export interface FederatedSubscriptionOptions {
   extensions: () => Promise<Record<string, unknown>>;
   /** Events waiting for a slow client before `onOverflow`. */
   maxBuffered: number;
-  /** The client fell `maxBuffered` events behind: close its connection. */
-  onOverflow: () => void;
-  /** An event was handed to the client, `seconds` after it arrived from the subgraph. */
-  onDelivered: (seconds: number) => void;
+  /**
+   * Bytes waiting for a slow client before `onOverflow`: events queued here plus what the
+   * client's socket has not sent yet (`socketBuffered`).
+   */
+  maxBufferedBytes: number;
+  socketBuffered: () => number;
+  /** The client fell too far behind: close its connection. */
+  onOverflow: (why: string) => void;
+  /**
+   * An event was handed to the client, `seconds` after it arrived from the subgraph; `cursor` is
+   * its position when the field is resumable.
+   */
+  onDelivered: (seconds: number, cursor: string | null) => void;
   /** How long to keep trying to get back to a lost subgraph. @default 60 000 */
   giveUpAfterMs?: number;
 }
@@ -31,6 +40,9 @@ export interface FederatedSubscriptionOptions {
 interface Pending {
   result: ExecutionResult;
   arrived: number;
+  cursor: string | null;
+  /** Its size as JSON, when it had to wait in the queue. */
+  bytes: number;
 }
 
 /**
@@ -52,6 +64,8 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   private attempt = 0;
   /** Events accepted from upstream and not yet taken by the client. */
   private backlog = 0;
+  /** Bytes of the events in `queue`. */
+  private queuedBytes = 0;
 
   constructor(private readonly options: FederatedSubscriptionOptions) {
     this.cursor = options.operation.initialCursor;
@@ -74,6 +88,11 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
     let lost = false;
     this.unsubscribe = upstream.subscribe(
       { query: operation.query, variables: upstreamVariables, extensions },
+      // The subgraph took the subscription again: the give-up clock starts afresh.
+      () => {
+        this.attempt = 0;
+        this.lostSince = undefined;
+      },
       {
         next: (result) => {
           this.attempt = 0;
@@ -130,9 +149,10 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
     const arrived = performance.now();
     this.backlog++;
     if (this.backlog > this.options.maxBuffered) {
-      this.options.onOverflow();
+      this.options.onOverflow(`more than ${this.options.maxBuffered} events waiting`);
       return;
     }
+    if (this.overBytes()) return;
     this.enqueueThen(() => this.process(result, arrived));
   }
 
@@ -157,7 +177,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
         }),
     );
     if (!data) {
-      this.push({ errors }, arrived);
+      this.push({ errors }, arrived, this.cursor);
       return;
     }
     const shaped = await executor.runOperation(
@@ -168,25 +188,38 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
       data,
       errors,
     );
-    this.push(shaped, arrived);
+    this.push(shaped, arrived, this.cursor);
   }
 
-  private push(result: ExecutionResult, arrived: number): void {
+  private push(result: ExecutionResult, arrived: number, cursor: string | null = null): void {
     if (this.ended) return;
-    const pending = { result, arrived };
+    const pending: Pending = { result, arrived, cursor, bytes: 0 };
     const waiting = this.waiting;
     if (waiting) {
       this.waiting = undefined;
       this.deliver(pending);
       waiting({ value: pending.result, done: false });
     } else {
+      // Weighed only when the client is behind: a client that keeps up costs no serialising.
+      pending.bytes = JSON.stringify(result).length;
+      this.queuedBytes += pending.bytes;
       this.queue.push(pending);
+      this.overBytes();
     }
+  }
+
+  /** True (and the client told off) when the bytes waiting for it are past the bound. */
+  private overBytes(): boolean {
+    const bytes = this.queuedBytes + this.options.socketBuffered();
+    if (bytes <= this.options.maxBufferedBytes) return false;
+    this.options.onOverflow(`${bytes} bytes waiting, more than ${this.options.maxBufferedBytes}`);
+    return true;
   }
 
   private deliver(pending: Pending): void {
     this.backlog--;
-    this.options.onDelivered((performance.now() - pending.arrived) / 1000);
+    this.queuedBytes -= pending.bytes;
+    this.options.onDelivered((performance.now() - pending.arrived) / 1000, pending.cursor);
   }
 
   private finish(): void {
@@ -214,6 +247,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   return(): Promise<IteratorResult<ExecutionResult>> {
     this.ended = true;
     this.queue.length = 0;
+    this.queuedBytes = 0;
     this.stopUpstream();
     const waiting = this.waiting;
     this.waiting = undefined;

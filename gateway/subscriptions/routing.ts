@@ -16,7 +16,8 @@ import type { PreparedOperation } from '../executor/plan.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { CloseCode, type Connection } from './connection.js';
 import { FederatedSubscription } from './federated.js';
-import { upstreamOperation } from './resume.js';
+import { positionKey, type Positions } from './positions.js';
+import { upstreamOperation, type UpstreamOperation } from './resume.js';
 import { Upstream } from './upstream.js';
 
 export interface RoutingOptions {
@@ -25,6 +26,10 @@ export interface RoutingOptions {
   subgraphUrls: ReadonlyMap<string, string>;
   /** Events a slow client may fall behind before its connection is closed. */
   maxBufferedEvents: number;
+  /** Bytes a slow client may fall behind (queued events and its socket's buffer). */
+  maxBufferedBytes: number;
+  /** Where each client's subscriptions have got to, for resuming them. */
+  positions: Positions;
   metrics: GatewayMetrics;
   log: Logger;
 }
@@ -83,7 +88,25 @@ export class OperationRouter {
       }
       return executor.runOperation(prepared, variables, await headersOf(connection), node);
     }
-    const subscription = this.federated(connection, prepared, node, variables);
+    // A client that reconnects sends the same subscribe again (same id, same variables): it
+    // resumes from the last event it confirmed, unless it names a cursor itself.
+    const subscriptionId = (args.rootValue as { subscriptionId?: string } | undefined)
+      ?.subscriptionId;
+    let upstream = upstreamOperation(executor.planner.schema, node.primary.operation, variables);
+    let resumeKey: string | undefined;
+    if (upstream.resumable && subscriptionId !== undefined) {
+      resumeKey = positionKey({
+        caller: connection.budget.key,
+        id: subscriptionId,
+        query: printDocumentKey(args.document),
+        variables,
+      });
+      if (upstream.initialCursor === null) {
+        const confirmed = await this.options.positions.get(resumeKey);
+        if (confirmed !== null) upstream = { ...upstream, initialCursor: confirmed };
+      }
+    }
+    const subscription = this.federated(connection, prepared, node, variables, upstream, resumeKey);
     await subscription.start();
     return subscription;
   }
@@ -94,15 +117,16 @@ export class OperationRouter {
     prepared: PreparedOperation,
     node: SubscriptionNode,
     variables: Record<string, unknown>,
+    operation: UpstreamOperation,
+    resumeKey: string | undefined,
   ): FederatedSubscription {
-    const { executor, maxBufferedEvents, metrics } = this.options;
-    const schema = executor.planner.schema;
+    const { executor, maxBufferedEvents, maxBufferedBytes, metrics } = this.options;
     return new FederatedSubscription({
       executor,
       prepared,
       node,
       upstream: this.upstreamOf(node.primary.serviceName),
-      operation: upstreamOperation(schema, node.primary.operation, variables),
+      operation,
       variables,
       headers: () => headersOf(connection),
       extensions: async () => {
@@ -113,16 +137,19 @@ export class OperationRouter {
         };
       },
       maxBuffered: maxBufferedEvents,
-      onOverflow: () => {
-        connection.log.warn({ max: maxBufferedEvents }, 'slow subscriber closed');
-        connection.close(
-          CloseCode.SlowConsumer,
-          `Slow consumer: more than ${maxBufferedEvents} events waiting`,
-        );
+      maxBufferedBytes,
+      socketBuffered: () => connection.socket.bufferedAmount,
+      onOverflow: (why) => {
+        connection.log.warn({ why }, 'slow subscriber closed');
+        // 1013: the client comes back by itself and resumes from what it confirmed.
+        connection.close(CloseCode.TryAgainLater, `Try again later: slow consumer, ${why}`);
       },
-      onDelivered: (seconds) => {
+      onDelivered: (seconds, cursor) => {
         metrics.subscriptionEvents.inc();
         metrics.subscriptionDelivery.observe(seconds);
+        if (resumeKey !== undefined && cursor !== null) {
+          connection.confirmer?.sentEvent(resumeKey, cursor);
+        }
       },
     });
   }

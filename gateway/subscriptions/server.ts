@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import type pg from 'pg';
 import type { ExecutionResult } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -15,6 +16,8 @@ import { Connections, type Connection } from './connection.js';
 import { counted } from './counted.js';
 import { DocumentCache } from './documents.js';
 import { FederatedSubscription } from './federated.js';
+import { Confirmer } from './confirm.js';
+import { Positions } from './positions.js';
 import { OperationRouter } from './routing.js';
 
 export { CloseCode } from './connection.js';
@@ -24,8 +27,14 @@ export interface SubscriptionLimits {
   maxConnectionsPerToken: number;
   /** Operations under way on one connection. */
   maxSubscriptionsPerConnection: number;
-  /** Events a slow client may fall behind before its connection is closed. */
+  /** Events a slow client may fall behind before its connection is closed (1013). */
   maxBufferedEvents: number;
+  /** Bytes a slow client may fall behind (queued events plus its socket's buffer). */
+  maxBufferedBytes: number;
+  /** Anonymous connections in all (past it: 1013). */
+  maxAnonymousConnections: number;
+  /** How long a client's confirmed position stays resumable after a lost socket, in ms. */
+  resumeGraceMs: number;
 }
 
 export interface GatewaySubscriptionOptions {
@@ -39,6 +48,8 @@ export interface GatewaySubscriptionOptions {
   auth: Authenticator;
   identity: InternalIdentity;
   limits: SubscriptionLimits;
+  /** The gateway's shared state: resume positions are kept there. */
+  pool?: pg.Pool | undefined;
   operationLimits: OperationLimits;
   metrics: GatewayMetrics;
   production: boolean;
@@ -63,8 +74,10 @@ export function serveGatewaySubscriptions(
     identity: options.identity,
     addressOf: options.addressOf,
     maxPerCaller: limits.maxConnectionsPerToken,
+    maxAnonymous: limits.maxAnonymousConnections,
     log,
   });
+  const positions = new Positions({ graceMs: limits.resumeGraceMs, pool: options.pool, log });
   const admission = new Admission({
     schema,
     documents: new DocumentCache(schema, { production: options.production }),
@@ -76,6 +89,8 @@ export function serveGatewaySubscriptions(
     executor,
     subgraphUrls: options.subgraphUrls,
     maxBufferedEvents: limits.maxBufferedEvents,
+    maxBufferedBytes: limits.maxBufferedBytes,
+    positions,
     metrics,
     log,
   });
@@ -88,6 +103,7 @@ export function serveGatewaySubscriptions(
       onConnect: async (ctx) => {
         const connection = await connections.open(ctx.connectionParams, ctx.extra);
         if (!connection) return false;
+        connection.confirmer = new Confirmer(ctx.extra.socket, positions);
         ctx.extra.connection = connection;
         metrics.websocketConnections.inc();
         return true;
@@ -97,16 +113,37 @@ export function serveGatewaySubscriptions(
         if (!connection) return;
         ctx.extra.connection = undefined;
         connections.closed(connection);
+        // What this client confirmed is written now: its reconnect may land on another instance.
+        void positions.flush();
         metrics.websocketConnections.dec();
       },
-      onSubscribe: (ctx, _id, payload) => admission.admit(ctx.extra.connection!, payload),
-      execute: (args) => router.execute(args) as never,
-      subscribe: async (args) => {
-        const result = await router.subscribe(args);
-        if (!(result instanceof FederatedSubscription)) return result as ExecutionResult;
-        // Counted while it runs: the connection's operations (admission's limit) and the gauge.
+      onSubscribe: async (ctx, id, payload) => {
+        const admitted = await admission.admit(ctx.extra.connection!, payload);
+        // The client's id of the operation goes with it: a reconnect resumes by it.
+        return 'schema' in admitted ? { ...admitted, rootValue: { subscriptionId: id } } : admitted;
+      },
+      execute: async (args) => {
+        // Admission counted it; it counts until it is answered.
         const connection = args.contextValue as Connection;
-        connection.operations++;
+        try {
+          return (await router.execute(args)) as never;
+        } finally {
+          connection.operations--;
+        }
+      },
+      subscribe: async (args) => {
+        const connection = args.contextValue as Connection;
+        let result;
+        try {
+          result = await router.subscribe(args);
+        } catch (err) {
+          connection.operations--;
+          throw err;
+        }
+        if (!(result instanceof FederatedSubscription)) {
+          connection.operations--;
+          return result as ExecutionResult;
+        }
         metrics.subscriptionsActive.inc();
         return counted(result, () => {
           connection.operations--;
@@ -124,5 +161,6 @@ export function serveGatewaySubscriptions(
     closeSockets(wss, async () => {
       await server.dispose();
       await router.close();
+      await positions.close();
     });
 }

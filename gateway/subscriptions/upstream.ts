@@ -17,6 +17,8 @@ export interface UpstreamRequest {
  */
 export class Upstream {
   private client: Client | undefined;
+  private connected = false;
+  private readonly whenConnected = new Set<() => void>();
   private readonly url: string;
 
   constructor(
@@ -27,9 +29,16 @@ export class Upstream {
     this.url = httpUrl.replace(/^http/, 'ws');
   }
 
-  subscribe(request: UpstreamRequest, sink: Sink<ExecutionResult>): () => void {
+  /** Subscribes; `onLive` is called once the connection carrying it is acknowledged. */
+  subscribe(request: UpstreamRequest, onLive: () => void, sink: Sink<ExecutionResult>): () => void {
     const client = (this.client ??= this.connect());
-    return client.subscribe(request, sink);
+    if (this.connected) queueMicrotask(onLive);
+    else this.whenConnected.add(onLive);
+    const unsubscribe = client.subscribe(request, sink);
+    return () => {
+      this.whenConnected.delete(onLive);
+      unsubscribe();
+    };
   }
 
   private connect(): Client {
@@ -41,10 +50,20 @@ export class Upstream {
       retryAttempts: 0,
       keepAlive: 10_000,
       on: {
-        connected: () => this.log.debug({ subgraph: this.name }, 'upstream connected'),
+        connected: () => {
+          this.log.debug({ subgraph: this.name }, 'upstream connected');
+          if (this.client !== client) return;
+          this.connected = true;
+          const live = [...this.whenConnected];
+          this.whenConnected.clear();
+          for (const f of live) f();
+        },
         closed: (event) => {
           // The next subscription opens a new connection.
-          if (this.client === client) this.client = undefined;
+          if (this.client === client) {
+            this.client = undefined;
+            this.connected = false;
+          }
           const { code, reason } = (event ?? {}) as { code?: number; reason?: string };
           this.log.debug({ subgraph: this.name, code, reason }, 'upstream closed');
         },

@@ -146,8 +146,16 @@ export function coded(error: GraphQLError, code: string): GraphQLError {
   });
 }
 
-/** Disposes a graphql-ws server; a client that never answers the close handshake is cut off. */
+/** 1012 "service restart": clients (graphql-ws's own included) come back by themselves. */
+export const SERVICE_RESTART = 1012;
+
+/**
+ * Disposes a graphql-ws server: every socket is closed with 1012 first, so that clients retry
+ * (graphql-ws's own close, 1001, also is retried, but says less); a client that never answers the
+ * close handshake is cut off.
+ */
 export async function closeSockets(wss: WebSocketServer, dispose: () => unknown) {
+  for (const socket of wss.clients) socket.close(SERVICE_RESTART, 'Service restart');
   const cutoff = setTimeout(() => {
     for (const socket of wss.clients) socket.terminate();
   }, 1000);

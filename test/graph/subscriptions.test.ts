@@ -284,14 +284,14 @@ describe('tokens on the socket', () => {
     expect(socket.connectedAt).toBeNull();
   });
 
-  it('a token that expires while connected ends the connection with 4401', async () => {
+  it('a token that expires while connected ends the connection with 4403, which clients retry', async () => {
     const token = await graph.issuer.token({ ...reader(ORG.bakeri), expiresIn: 3 });
     const expiresAt = decodeJwt(token).exp! * 1000;
     const socket = openSocket(graph.gateway.url, bearer(token));
     await connected(socket);
     const feed = socket.subscribe<Event>(INBOX_FEED, { recipient: ORG.bakeri });
     const close = await closed(socket, 12_000);
-    expect(close.code).toBe(4401);
+    expect(close.code).toBe(4403);
     expect(close.reason).toMatch(/expir/i);
     // Not before the token's time (a second's leeway for clocks).
     expect(close.at).toBeGreaterThanOrEqual(expiresAt - 1000);

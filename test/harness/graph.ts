@@ -100,7 +100,7 @@ export interface TestGraphOptions {
   log?: Logger;
   /** How the gateway verifies tokens. @default JWKS of the graph's TestIssuer */
   auth?: Authenticator;
-  subscriptionLimits?: SubscriptionLimits;
+  subscriptionLimits?: Partial<SubscriptionLimits>;
   /** The public edge (rate limits, shedding, CORS, compression). @default UNLIMITED_EDGE */
   edge?: Partial<EdgeOptions>;
   /** The gateway's own state. @default the graph's database */

@@ -1,0 +1,196 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type Client } from 'graphql-ws';
+import { WebSocket } from 'ws';
+import { createAuthenticator } from '../../gateway/auth.js';
+import { startGateway, UNLIMITED_EDGE, type RunningGateway } from '../../gateway/server.js';
+import { testIdentity, TestIssuer } from '../harness/auth.js';
+import { createTestDatabase, type TestDatabase } from '../harness/database.js';
+import {
+  silent,
+  startTestGraph,
+  TEST_LIMITS,
+  type SubgraphFixture,
+  type TestGraph,
+} from '../harness/graph.js';
+import { CuttableProxy } from '../harness/proxy.js';
+import { ORG, reader, send as sendTo } from '../subgraphs/meldingsboks/helpers.js';
+import { sleep, toWs, until } from './subscriptionHelpers.js';
+
+/**
+ * Live feeds with the stock graphql-ws client as a firm's developer would use it: its own retry,
+ * a `connectionParams` function that mints a token, nothing else. The socket is cut by a proxy,
+ * as a network would cut it; the client comes back by itself with the same subscription id and
+ * variables, and the gateway resumes from the last event the client confirmed.
+ */
+
+let db: TestDatabase;
+let graph: TestGraph;
+/** A second gateway instance on the same database and subgraphs. */
+let second: RunningGateway;
+let proxy: CuttableProxy;
+const clients: Client[] = [];
+
+const MAX_PER_CONNECTION = 5;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  graph = await startTestGraph(db.url, {
+    subscriptionLimits: { maxSubscriptionsPerConnection: MAX_PER_CONNECTION },
+  });
+  second = await startGateway({
+    supergraphPath: 'schema/supergraph.graphql',
+    subgraphUrls: Object.fromEntries([...graph.subgraphs].map(([n, s]) => [n, s.url])),
+    host: '127.0.0.1',
+    port: 0,
+    timeoutMs: 5_000,
+    auth: await createAuthenticator({
+      jwksUrl: graph.issuer.jwksUrl,
+      issuer: TestIssuer.ISSUER,
+      audience: TestIssuer.AUDIENCE,
+      devKeyPath: '/nonexistent',
+    }),
+    identity: testIdentity,
+    limits: TEST_LIMITS,
+    edge: UNLIMITED_EDGE,
+    databaseUrl: db.url,
+    production: false,
+    log: silent,
+  });
+  proxy = await CuttableProxy.start(graph.gateway.port);
+});
+afterAll(async () => {
+  for (const c of clients) await c.dispose();
+  await proxy?.close();
+  await second?.close();
+  await graph?.close();
+  await db?.drop();
+});
+
+const FEED = `subscription ($recipient: String!, $after: String) {
+  messagePublished(recipient: $recipient, after: $after) { cursor message { id title sender { navn } } } }`;
+
+/** Time for the gateway to subscribe upstream: a feed without `after` starts at the head. */
+const LIVE_MS = 750;
+/** Longer than the confirmation takes (a ping 50 ms after an event, and its pong). */
+const CONFIRMED_MS = 400;
+
+let sent = 0;
+function send(label: string) {
+  const fixture = { subgraph: graph.subgraphs.get('meldingsboks')! } as SubgraphFixture;
+  return sendTo(fixture, { recipient: ORG.bakeri, title: `live ${++sent}: ${label}` });
+}
+
+/** A stock graphql-ws client through the proxy: default retries, a fresh token per connection. */
+function stockClient(expiresIn = 300) {
+  const closes: number[] = [];
+  const client = createClient({
+    url: toWs(proxy.url()),
+    webSocketImpl: WebSocket,
+    connectionParams: async () => ({
+      authorization: `Bearer ${await graph.issuer.token({ ...reader(ORG.bakeri), expiresIn })}`,
+    }),
+    on: { closed: (e) => void closes.push((e as { code: number }).code) },
+  });
+  clients.push(client);
+  const ids: string[] = [];
+  const errors: unknown[] = [];
+  client.subscribe(
+    { query: FEED, variables: { recipient: ORG.bakeri } },
+    {
+      next: (r) => {
+        if (r.errors) errors.push(...r.errors);
+        const id = (r.data as { messagePublished?: { message: { id: string } } })?.messagePublished
+          ?.message.id;
+        if (id) ids.push(id);
+      },
+      error: (e) => errors.push(e),
+      complete: () => undefined,
+    },
+  );
+  return { client, ids, errors, closes };
+}
+
+/** Each of `expected` exactly once, in order, and nothing else. */
+async function deliveredOnce(ids: string[], expected: string[]) {
+  await until(() => expected.every((id) => ids.includes(id)), 20_000);
+  await sleep(500);
+  expect(ids).toEqual(expected);
+}
+
+describe('lossless reconnect with the stock graphql-ws client', () => {
+  it('resumes after a cut socket: what was sent meanwhile arrives once, nothing repeats', async () => {
+    const feed = stockClient();
+    await sleep(LIVE_MS);
+    const before = await send('before the cut');
+    await until(() => feed.ids.includes(before.id));
+    await sleep(CONFIRMED_MS);
+    proxy.cut();
+    const during = [await send('during the gap'), await send('during the gap too')];
+    await deliveredOnce(feed.ids, [before.id, ...during.map((m) => m.id)]);
+    expect(feed.errors).toEqual([]);
+  }, 40_000);
+
+  it('resumes on another gateway instance, from the position the first one wrote', async () => {
+    const feed = stockClient();
+    await sleep(LIVE_MS);
+    const before = await send('before the move');
+    await until(() => feed.ids.includes(before.id));
+    await sleep(CONFIRMED_MS);
+    // The next connection lands on the second instance, which shares only the database.
+    proxy.retarget(second.port);
+    try {
+      proxy.cut();
+      const during = await send('while moving');
+      await deliveredOnce(feed.ids, [before.id, during.id]);
+      expect(feed.errors).toEqual([]);
+    } finally {
+      proxy.retarget(graph.gateway.port);
+    }
+  }, 40_000);
+
+  it('an expired token closes with 4403; the client comes back with a fresh one and misses nothing', async () => {
+    const feed = stockClient(3);
+    await sleep(LIVE_MS);
+    const before = await send('before the expiry');
+    await until(() => feed.ids.includes(before.id));
+    await until(() => feed.closes.includes(4403), 10_000);
+    const after = await send('right after the expiry');
+    await deliveredOnce(feed.ids, [before.id, after.id]);
+    expect(feed.errors).toEqual([]);
+  }, 40_000);
+});
+
+describe('hostile sockets', () => {
+  it('holds the operations-per-connection limit under a burst of subscribes', async () => {
+    const token = await graph.issuer.token(reader(ORG.bakeri));
+    const socket = new WebSocket(toWs(graph.gateway.url), 'graphql-transport-ws');
+    const messages: Array<{ type: string; id?: string; payload?: unknown }> = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(
+      JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }),
+    );
+    await until(() => messages.some((m) => m.type === 'connection_ack'));
+    const burst = 30;
+    for (let i = 0; i < burst; i++) {
+      socket.send(
+        JSON.stringify({
+          id: `s${i}`,
+          type: 'subscribe',
+          payload: { query: FEED, variables: { recipient: ORG.bakeri } },
+        }),
+      );
+    }
+    const refused = () =>
+      messages.filter(
+        (m) =>
+          m.type === 'error' &&
+          (m.payload as Array<{ extensions?: { code?: string } }>)[0]?.extensions?.code ===
+            'OPERATION_LIMIT',
+      );
+    await until(() => refused().length >= burst - MAX_PER_CONNECTION);
+    await sleep(500);
+    expect(refused()).toHaveLength(burst - MAX_PER_CONNECTION);
+    socket.close();
+  });
+});
