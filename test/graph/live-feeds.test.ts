@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import { WebSocket } from 'ws';
-import { createAuthenticator } from '../../gateway/auth.js';
-import { startGateway, UNLIMITED_EDGE, type RunningGateway } from '../../gateway/server.js';
-import { testIdentity, TestIssuer } from '../harness/auth.js';
+import type { RunningGateway } from '../../gateway/server.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import {
-  silent,
+  startAnotherGateway,
   startTestGraph,
-  TEST_LIMITS,
   type SubgraphFixture,
   type TestGraph,
 } from '../harness/graph.js';
@@ -37,25 +34,7 @@ beforeAll(async () => {
   graph = await startTestGraph(db.url, {
     subscriptionLimits: { maxSubscriptionsPerConnection: MAX_PER_CONNECTION },
   });
-  second = await startGateway({
-    supergraphPath: 'schema/supergraph.graphql',
-    subgraphUrls: Object.fromEntries([...graph.subgraphs].map(([n, s]) => [n, s.url])),
-    host: '127.0.0.1',
-    port: 0,
-    timeoutMs: 5_000,
-    auth: await createAuthenticator({
-      jwksUrl: graph.issuer.jwksUrl,
-      issuer: TestIssuer.ISSUER,
-      audience: TestIssuer.AUDIENCE,
-      devKeyPath: '/nonexistent',
-    }),
-    identity: testIdentity,
-    limits: TEST_LIMITS,
-    edge: UNLIMITED_EDGE,
-    databaseUrl: db.url,
-    production: false,
-    log: silent,
-  });
+  second = await startAnotherGateway(graph, { databaseUrl: db.url });
   proxy = await CuttableProxy.start(graph.gateway.port);
 });
 afterAll(async () => {

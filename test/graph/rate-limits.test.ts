@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
-import { startGateway, UNLIMITED_EDGE, type RunningGateway } from '../../gateway/server.js';
-import { createAuthenticator } from '../../gateway/auth.js';
+import type { RunningGateway } from '../../gateway/server.js';
 import { addressKey } from '../../gateway/edge/clientAddress.js';
-import { testIdentity, TestIssuer } from '../harness/auth.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { codes, post, type GraphQLResponse } from '../harness/graphql.js';
-import { silent, startTestGraph, TEST_LIMITS, type TestGraph } from '../harness/graph.js';
+import { startAnotherGateway, startTestGraph, type TestGraph } from '../harness/graph.js';
 import { toWs } from './subscriptionHelpers.js';
 
 let db: TestDatabase;
@@ -165,29 +163,11 @@ describe('client addresses', () => {
   });
 });
 
-/** Another gateway instance on the graph's subgraphs, with budgets in `databaseUrl` or in memory. */
-async function anotherGateway(
-  trustedProxies: string[],
-  databaseUrl?: string,
-): Promise<RunningGateway> {
-  return startGateway({
-    supergraphPath: 'schema/supergraph.graphql',
-    subgraphUrls: Object.fromEntries([...graph.subgraphs].map(([n, s]) => [n, s.url])),
-    host: '127.0.0.1',
-    port: 0,
-    timeoutMs: 5_000,
-    auth: await createAuthenticator({
-      jwksUrl: graph.issuer.jwksUrl,
-      issuer: TestIssuer.ISSUER,
-      audience: TestIssuer.AUDIENCE,
-      devKeyPath: '/nonexistent',
-    }),
-    identity: testIdentity,
-    limits: TEST_LIMITS,
-    edge: { ...UNLIMITED_EDGE, rateLimits: RATE_LIMITS, trustedProxies },
-    databaseUrl,
-    production: false,
-    log: silent,
+/** Another gateway instance with these budgets, in `databaseUrl` or in memory. */
+function anotherGateway(trustedProxies: string[], databaseUrl?: string): Promise<RunningGateway> {
+  return startAnotherGateway(graph, {
+    edge: { rateLimits: RATE_LIMITS, trustedProxies },
+    ...(databaseUrl ? { databaseUrl } : {}),
   });
 }
 

@@ -225,3 +225,32 @@ export async function expectCommittedSdl(subgraph: RunningSubgraph): Promise<voi
     await readFile(`schema/${subgraph.name}.graphql`, 'utf8'),
   );
 }
+
+/**
+ * Another gateway instance in front of the graph's subgraphs, as a second replica would be:
+ * the same issuer; budgets and resume positions in `databaseUrl` when given, else its own memory.
+ */
+export async function startAnotherGateway(
+  graph: TestGraph,
+  options: { edge?: Partial<EdgeOptions>; databaseUrl?: string } = {},
+): Promise<RunningGateway> {
+  return startGateway({
+    supergraphPath: 'schema/supergraph.graphql',
+    subgraphUrls: Object.fromEntries([...graph.subgraphs].map(([n, s]) => [n, s.url])),
+    host: '127.0.0.1',
+    port: 0,
+    timeoutMs: 5_000,
+    auth: await createAuthenticator({
+      jwksUrl: graph.issuer.jwksUrl,
+      issuer: TestIssuer.ISSUER,
+      audience: TestIssuer.AUDIENCE,
+      devKeyPath: '/nonexistent',
+    }),
+    identity: testIdentity,
+    limits: TEST_LIMITS,
+    edge: { ...UNLIMITED_EDGE, ...options.edge },
+    databaseUrl: options.databaseUrl,
+    production: false,
+    log: silent,
+  });
+}
