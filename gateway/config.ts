@@ -43,6 +43,7 @@ export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<
       maxBufferedBytes: env.WS_MAX_BUFFERED_BYTES,
       maxAnonymousConnections: env.WS_MAX_ANONYMOUS_CONNECTIONS,
       resumeGraceMs: env.WS_RESUME_GRACE_S * 1000,
+      upstreamGiveUpMs: env.WS_UPSTREAM_GIVE_UP_S * 1000,
     },
     bodyLimit: env.MAX_BODY_SIZE,
     databaseUrl: env.DATABASE_URL,

@@ -62,6 +62,8 @@ export const gatewayEnv = commonEnv.extend({
   WS_MAX_ANONYMOUS_CONNECTIONS: positiveInt(1_000),
   /** graphql-ws: how long a lost socket's subscriptions stay resumable from what it confirmed, in s. */
   WS_RESUME_GRACE_S: positiveInt(300),
+  /** graphql-ws: how long a subscription keeps trying to get back to a lost subgraph, in s. */
+  WS_UPSTREAM_GIVE_UP_S: positiveInt(60),
   /** Largest request body (express/body-parser syntax). */
   MAX_BODY_SIZE: z.string().default('1mb'),
 });

@@ -28,6 +28,7 @@ export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
   maxBufferedBytes: 4 * 1024 * 1024,
   maxAnonymousConnections: 1_000,
   resumeGraceMs: 5 * 60_000,
+  upstreamGiveUpMs: 60_000,
 };
 
 /** What the gateway does at its public edge before an operation runs. */

@@ -28,6 +28,8 @@ export interface RoutingOptions {
   maxBufferedEvents: number;
   /** Bytes a slow client may fall behind (queued events and its socket's buffer). */
   maxBufferedBytes: number;
+  /** How long a subscription keeps trying to get back to a lost subgraph, in ms. */
+  upstreamGiveUpMs: number;
   /** Where each client's subscriptions have got to, for resuming them. */
   positions: Positions;
   metrics: GatewayMetrics;
@@ -120,7 +122,8 @@ export class OperationRouter {
     operation: UpstreamOperation,
     resumeKey: string | undefined,
   ): FederatedSubscription {
-    const { executor, maxBufferedEvents, maxBufferedBytes, metrics } = this.options;
+    const { executor, maxBufferedEvents, maxBufferedBytes, upstreamGiveUpMs, metrics } =
+      this.options;
     return new FederatedSubscription({
       executor,
       prepared,
@@ -138,6 +141,7 @@ export class OperationRouter {
       },
       maxBuffered: maxBufferedEvents,
       maxBufferedBytes,
+      giveUpAfterMs: upstreamGiveUpMs,
       socketBuffered: () => connection.socket.bufferedAmount,
       onOverflow: (why) => {
         connection.log.warn({ why }, 'slow subscriber closed');

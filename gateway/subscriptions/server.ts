@@ -35,6 +35,8 @@ export interface SubscriptionLimits {
   maxAnonymousConnections: number;
   /** How long a client's confirmed position stays resumable after a lost socket, in ms. */
   resumeGraceMs: number;
+  /** How long a subscription keeps trying to get back to a lost subgraph, in ms. */
+  upstreamGiveUpMs: number;
 }
 
 export interface GatewaySubscriptionOptions {
@@ -90,6 +92,7 @@ export function serveGatewaySubscriptions(
     subgraphUrls: options.subgraphUrls,
     maxBufferedEvents: limits.maxBufferedEvents,
     maxBufferedBytes: limits.maxBufferedBytes,
+    upstreamGiveUpMs: limits.upstreamGiveUpMs,
     positions,
     metrics,
     log,

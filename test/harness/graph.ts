@@ -232,11 +232,21 @@ export async function expectCommittedSdl(subgraph: RunningSubgraph): Promise<voi
  */
 export async function startAnotherGateway(
   graph: TestGraph,
-  options: { edge?: Partial<EdgeOptions>; databaseUrl?: string } = {},
+  options: {
+    edge?: Partial<EdgeOptions>;
+    databaseUrl?: string;
+    /** Overrides of where this instance reaches a subgraph (a proxy in front of it). */
+    subgraphUrls?: Record<string, string>;
+    subscriptionLimits?: Partial<SubscriptionLimits>;
+  } = {},
 ): Promise<RunningGateway> {
   return startGateway({
     supergraphPath: 'schema/supergraph.graphql',
-    subgraphUrls: Object.fromEntries([...graph.subgraphs].map(([n, s]) => [n, s.url])),
+    subgraphUrls: {
+      ...Object.fromEntries([...graph.subgraphs].map(([n, s]) => [n, s.url])),
+      ...options.subgraphUrls,
+    },
+    subscriptionLimits: options.subscriptionLimits,
     host: '127.0.0.1',
     port: 0,
     timeoutMs: 5_000,

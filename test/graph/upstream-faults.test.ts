@@ -1,0 +1,133 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningGateway } from '../../gateway/server.js';
+import { bearer } from '../harness/graphql.js';
+import { createTestDatabase, type TestDatabase } from '../harness/database.js';
+import {
+  startAnotherGateway,
+  startTestGraph,
+  type SubgraphFixture,
+  type TestGraph,
+} from '../harness/graph.js';
+import { CuttableProxy } from '../harness/proxy.js';
+import { ORG, reader, send as sendTo } from '../subgraphs/meldingsboks/helpers.js';
+import {
+  connected,
+  disposeAll,
+  openSocket,
+  sleep,
+  until,
+  type Feed,
+} from './subscriptionHelpers.js';
+
+/**
+ * Faults between the gateway and the subgraph that owns a subscription: the gateway reaches
+ * meldingsboks through a proxy that the test cuts, as a kill -9 of the subgraph or a network
+ * loss would cut it (no close handshake), and PostgreSQL drops every connection mid-stream.
+ */
+
+let db: TestDatabase;
+let graph: TestGraph;
+let upstream: CuttableProxy;
+let gateway: RunningGateway;
+
+const GIVE_UP_MS = 1_500;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  graph = await startTestGraph(db.url);
+  upstream = await CuttableProxy.start(graph.subgraphs.get('meldingsboks')!.port);
+  gateway = await startAnotherGateway(graph, {
+    databaseUrl: db.url,
+    subgraphUrls: { meldingsboks: upstream.url() },
+    subscriptionLimits: { upstreamGiveUpMs: GIVE_UP_MS },
+  });
+});
+afterEach(() => disposeAll());
+afterAll(async () => {
+  await gateway?.close();
+  await upstream?.close();
+  await graph?.close();
+  await db?.drop();
+});
+
+const FEED = `subscription ($recipient: String!, $after: String) {
+  messagePublished(recipient: $recipient, after: $after) { cursor message { id title sender { navn } } } }`;
+const LIVE_MS = 750;
+
+interface Event {
+  cursor: string;
+  message: { id: string; title: string; sender: { navn: string } };
+}
+
+let sent = 0;
+function send(label: string) {
+  const fixture = { subgraph: graph.subgraphs.get('meldingsboks')! } as SubgraphFixture;
+  return sendTo(fixture, { recipient: ORG.bakeri, title: `upstream ${++sent}: ${label}` });
+}
+
+async function subscribe(): Promise<Feed<Event>> {
+  const socket = openSocket(
+    gateway.url,
+    bearer(await graph.issuer.token({ ...reader(ORG.bakeri), expiresIn: 600 })),
+  );
+  await connected(socket);
+  const feed = socket.subscribe<Event>(FEED, { recipient: ORG.bakeri });
+  await sleep(LIVE_MS);
+  return feed;
+}
+
+async function deliveredOnce(feed: Feed<Event>, expected: string[]) {
+  const ids = () => feed.events.map((e) => e.message.id);
+  await until(() => expected.every((id) => ids().includes(id)), 20_000);
+  await sleep(500);
+  expect(ids()).toEqual(expected);
+  expect(feed.errors).toEqual([]);
+  expect(feed.failures).toEqual([]);
+}
+
+describe('faults upstream of a live subscription', () => {
+  it('resumes after an abrupt cut: what was sent meanwhile arrives once', async () => {
+    const feed = await subscribe();
+    const first = await send('before the cut');
+    await until(() => feed.events.length === 1);
+    upstream.cut();
+    const second = await send('right after the cut');
+    await deliveredOnce(feed, [first.id, second.id]);
+  }, 30_000);
+
+  it('a quiet feed survives a second cut later than the give-up time after the first', async () => {
+    const feed = await subscribe();
+    const first = await send('before the cuts');
+    await until(() => feed.events.length === 1);
+    upstream.cut();
+    // No event for longer than the gateway keeps trying: the clock restarted when it got back.
+    await sleep(GIVE_UP_MS + 1_000);
+    upstream.cut();
+    const second = await send('right after the second cut');
+    await deliveredOnce(feed, [first.id, second.id]);
+  }, 30_000);
+
+  it('goes on, each event once and in order, when PostgreSQL drops every connection mid-stream', async () => {
+    const feed = await subscribe();
+    const before = await send('before PostgreSQL drops its connections');
+    await until(() => feed.events.length === 1);
+    await db.query(
+      `select pg_terminate_backend(pid) from pg_stat_activity
+       where datname = current_database() and pid <> pg_backend_pid()`,
+    );
+    // Senders retry as a client would: the first attempt may meet a dropped pool connection.
+    const after: { id: string }[] = [];
+    for (let i = 0; i < 3; i++) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          after.push(await send(`after the drop ${i}`));
+          break;
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await sleep(200);
+        }
+      }
+    }
+    await deliveredOnce(feed, [before.id, ...after.map((m) => m.id)]);
+  }, 40_000);
+});
