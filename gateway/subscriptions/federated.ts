@@ -149,7 +149,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
     const arrived = performance.now();
     this.backlog++;
     if (this.backlog > this.options.maxBuffered) {
-      this.options.onOverflow(`more than ${this.options.maxBuffered} events waiting`);
+      this.overflow(`more than ${this.options.maxBuffered} events waiting`);
       return;
     }
     if (this.overBytes()) return;
@@ -212,8 +212,19 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   private overBytes(): boolean {
     const bytes = this.queuedBytes + this.options.socketBuffered();
     if (bytes <= this.options.maxBufferedBytes) return false;
-    this.options.onOverflow(`${bytes} bytes waiting, more than ${this.options.maxBufferedBytes}`);
+    this.overflow(`${bytes} bytes waiting, more than ${this.options.maxBufferedBytes}`);
     return true;
+  }
+
+  /**
+   * The client fell too far behind: its connection is closed (it may resume from what it
+   * confirmed), and this subscription ends at once, so that nothing more piles up while the
+   * close waits on a client that does not read.
+   */
+  private overflow(why: string): void {
+    if (this.ended) return;
+    this.options.onOverflow(why);
+    void this.return();
   }
 
   private deliver(pending: Pending): void {

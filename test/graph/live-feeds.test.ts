@@ -172,4 +172,52 @@ describe('hostile sockets', () => {
     expect(refused()).toHaveLength(burst - MAX_PER_CONNECTION);
     socket.close();
   });
+
+  it('closes a client that stops reading with 1013 once a few MiB wait for it, not at its leisure', async () => {
+    const bound = 2 * 1024 * 1024;
+    const strict = await startAnotherGateway(graph, {
+      subscriptionLimits: { maxBufferedBytes: bound, maxBufferedEvents: 100_000 },
+    });
+    const token = await graph.issuer.token(reader(ORG.bakeri));
+    const socket = new WebSocket(toWs(strict.url), 'graphql-transport-ws');
+    let closedWith: number | undefined;
+    socket.on('close', (code) => (closedWith = code));
+    const acked = new Promise((resolve) => socket.once('message', resolve));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(
+      JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }),
+    );
+    await acked;
+    socket.send(
+      JSON.stringify({
+        id: 'big',
+        type: 'subscribe',
+        payload: {
+          query: `subscription ($recipient: String!) { messagePublished(recipient: $recipient) {
+            message { id attachments { contentBase64 } } } }`,
+          variables: { recipient: ORG.bakeri },
+        },
+      }),
+    );
+    await sleep(LIVE_MS);
+    // The client stops reading: what the gateway sends piles up in the kernel, then in the gateway.
+    (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    const content = Buffer.alloc(600 * 1024, 7).toString('base64');
+    const fixture = { subgraph: graph.subgraphs.get('meldingsboks')! } as SubgraphFixture;
+    for (let i = 0; i < 12; i++) {
+      await sendTo(fixture, {
+        recipient: ORG.bakeri,
+        title: `big ${i}`,
+        attachments: [
+          { name: `big-${i}.bin`, contentType: 'application/octet-stream', contentBase64: content },
+        ],
+      });
+    }
+    // The client reads again: what the kernel held, then the close the gateway sent when the
+    // bytes waiting passed the bound (with a far higher bound, no close comes at all).
+    (socket as unknown as { _socket: { resume(): void } })._socket.resume();
+    await until(() => closedWith !== undefined, 15_000);
+    expect(closedWith).toBe(1013);
+    await strict.close();
+  }, 60_000);
 });
