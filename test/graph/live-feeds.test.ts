@@ -139,6 +139,31 @@ describe('lossless reconnect with the stock graphql-ws client', () => {
   }, 40_000);
 });
 
+describe('a gateway that shuts down', () => {
+  it('closes with 1012; the client moves to another instance and resumes where it was', async () => {
+    // A third instance to stop, with the proxy in front of it.
+    const leaving = await startAnotherGateway(graph, { databaseUrl: db.url });
+    proxy.retarget(leaving.port);
+    try {
+      const feed = stockClient();
+      await sleep(LIVE_MS);
+      const before = await send('before the shutdown');
+      await until(() => feed.ids.includes(before.id));
+      await sleep(CONFIRMED_MS);
+      // What an orchestrator does in a rolling deploy: new connections go elsewhere, then SIGTERM.
+      proxy.retarget(second.port);
+      await leaving.close();
+      await until(() => feed.closes.includes(1012), 10_000);
+      const after = await send('after the shutdown');
+      await deliveredOnce(feed.ids, [before.id, after.id]);
+      expect(feed.errors).toEqual([]);
+    } finally {
+      proxy.retarget(graph.gateway.port);
+      await leaving.close();
+    }
+  }, 40_000);
+});
+
 describe('hostile sockets', () => {
   it('holds the operations-per-connection limit under a burst of subscribes', async () => {
     const token = await graph.issuer.token(reader(ORG.bakeri));
