@@ -1,6 +1,7 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
+import pg from 'pg';
 import type { Logger } from '../runtime/logger.js';
 
 export { MikroORM };
@@ -46,7 +47,33 @@ export async function openOrm(options: OrmOptions): Promise<MikroORM> {
     },
     colors: false,
   });
-  const done = await orm.getMigrator().up();
-  if (done.length > 0) log.info({ migrations: done.map((m) => m.name) }, 'migrations applied');
+  try {
+    const done = await migrateAlone(options.url, options.schema, () => orm.getMigrator().up());
+    if (done.length > 0) log.info({ migrations: done.map((m) => m.name) }, 'migrations applied');
+  } catch (err) {
+    await orm.close();
+    throw err;
+  }
   return orm;
+}
+
+/**
+ * Runs `migrate` while holding a PostgreSQL advisory lock named after the schema, on a
+ * connection of its own: instances of one service started together (a rolling deploy, a
+ * scale-up) migrate one at a time, and each after the first finds nothing left to do. The lock
+ * goes with its connection should the process die.
+ */
+export async function migrateAlone<T>(
+  url: string,
+  schema: string,
+  migrate: () => Promise<T>,
+): Promise<T> {
+  const lock = new pg.Client({ connectionString: url });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock(hashtext($1))', [`dpv-graph:migrate:${schema}`]);
+    return await migrate();
+  } finally {
+    await lock.end().catch(() => undefined);
+  }
 }
