@@ -1,6 +1,7 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { SubscriptionNode } from '@apollo/query-planner';
 import { ErrorCode } from '../../platform/graphql/errors.js';
+import { ANNOUNCE_START, announcedStart } from '../../platform/graphql/subscriptionStart.js';
 import type { JsonObject } from '../executor/data.js';
 import type { FederationExecutor } from '../executor/index.js';
 import type { PreparedOperation } from '../executor/plan.js';
@@ -83,7 +84,11 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
       if (variables[name] !== undefined) upstreamVariables[name] = variables[name];
     }
     if (operation.resumable) upstreamVariables[RESUME_VARIABLE] = this.cursor;
-    const extensions = await this.options.extensions();
+    const extensions = {
+      ...(await this.options.extensions()),
+      // Without a cursor yet, ask where it starts: a loss before the first event resumes there.
+      ...(operation.resumable && this.cursor === null ? { [ANNOUNCE_START]: true } : {}),
+    };
     if (this.ended) return;
     let lost = false;
     this.unsubscribe = upstream.subscribe(
@@ -97,6 +102,14 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
         next: (result) => {
           this.attempt = 0;
           this.lostSince = undefined;
+          const start = announcedStart(result as ExecutionResult);
+          if (start !== undefined) {
+            // Where the subgraph started; no event, and only until a real cursor arrives.
+            this.enqueueThen(() => {
+              this.cursor ??= start;
+            });
+            return;
+          }
           this.accept(result as ExecutionResult);
         },
         error: (error) => {

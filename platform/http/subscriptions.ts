@@ -7,6 +7,7 @@ import {
   NoSchemaIntrospectionCustomRule,
   parse,
   specifiedRules,
+  subscribe,
   validate,
   type DocumentNode,
   type GraphQLSchema,
@@ -15,6 +16,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { CALLER_HEADER, REQUEST_ID_HEADER } from '../auth/internalIdentity.js';
 import { errorFormatter } from '../graphql/errors.js';
+import { ANNOUNCE_START, askForStart, withStartAnnounced } from '../graphql/subscriptionStart.js';
 import type { Logger } from '../runtime/logger.js';
 import { requestIdOf, type LoggingContext } from './requestLog.js';
 import type { ApolloServerOptions } from '@apollo/server';
@@ -72,15 +74,29 @@ export function serveSubscriptions<Ctx extends LoggingContext>(
       },
       // A gateway multiplexes many callers over one connection: an operation that carries its
       // own signed caller in `extensions` runs as that caller, others as the connection's.
-      context: (ctx, _id, payload) => {
+      // Each operation gets a context of its own (over the connection's, when it carries no
+      // caller), so that what one subscription's resolver sets on it is its own.
+      context: async (ctx, _id, payload) => {
         const caller = payload.extensions?.[CALLER_HEADER];
-        if (typeof caller !== 'string') return ctx.extra.context;
-        return subscriptions.context(
-          { [CALLER_HEADER]: caller },
-          log.child({
-            requestId: requestIdOf(payload.extensions?.[REQUEST_ID_HEADER] as string | undefined),
-          }),
-        );
+        const context =
+          typeof caller !== 'string'
+            ? (Object.create(ctx.extra.context as object) as Ctx)
+            : await subscriptions.context(
+                { [CALLER_HEADER]: caller },
+                log.child({
+                  requestId: requestIdOf(
+                    payload.extensions?.[REQUEST_ID_HEADER] as string | undefined,
+                  ),
+                }),
+              );
+        if (payload.extensions?.[ANNOUNCE_START] === true) askForStart(context);
+        return context;
+      },
+      subscribe: async (args) => {
+        const result = await subscribe(args);
+        return Symbol.asyncIterator in result
+          ? withStartAnnounced(args.contextValue as object, result)
+          : result;
       },
       // Parse and validate here, so that a bad operation is an error message with Apollo's code
       // (and Apollo's introspection rule), not a closed socket.

@@ -95,6 +95,16 @@ describe('faults upstream of a live subscription', () => {
     await deliveredOnce(feed, [first.id, second.id]);
   }, 30_000);
 
+  it('resumes from where it started when the subgraph is lost before the first event', async () => {
+    const feed = await subscribe();
+    upstream.down();
+    // Committed while the gateway cannot reach meldingsboks, before this feed saw any event.
+    const during = await send('before any event, while unreachable');
+    await sleep(300);
+    upstream.up();
+    await deliveredOnce(feed, [during.id]);
+  }, 30_000);
+
   it('a quiet feed survives a second cut later than the give-up time after the first', async () => {
     const feed = await subscribe();
     const first = await send('before the cuts');

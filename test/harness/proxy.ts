@@ -6,6 +6,7 @@ import net from 'node:net';
  */
 export class CuttableProxy {
   private readonly sockets = new Set<net.Socket>();
+  private refusing = false;
 
   private constructor(
     private readonly server: net.Server,
@@ -34,6 +35,16 @@ export class CuttableProxy {
     this.target = port;
   }
 
+  /** While down, new connections are dropped at once, as to a host that is gone. */
+  down(): void {
+    this.refusing = true;
+    this.cut();
+  }
+
+  up(): void {
+    this.refusing = false;
+  }
+
   /** Ends every connection through the proxy at once (a reset, not a close handshake). */
   cut(): void {
     for (const s of this.sockets) s.destroy();
@@ -41,6 +52,10 @@ export class CuttableProxy {
   }
 
   private pipe(client: net.Socket): void {
+    if (this.refusing) {
+      client.destroy();
+      return;
+    }
     const upstream = net.connect(this.target, '127.0.0.1');
     for (const s of [client, upstream]) {
       this.sockets.add(s);

@@ -4,6 +4,7 @@ import { requireScope } from '../../../platform/auth/authorize.js';
 import { ClientError, ErrorCode } from '../../../platform/graphql/errors.js';
 import { decodeCursor, encodeCursor } from '../../../platform/graphql/connection.js';
 import { preview } from '../../../platform/graphql/preview.js';
+import { recordStart } from '../../../platform/graphql/subscriptionStart.js';
 import { AccessPolicy, viewAllows } from '../access.js';
 import type { Context } from '../context.js';
 import { Message } from '../entities/Message.js';
@@ -64,32 +65,10 @@ export class EventsResolver {
 
 /**
  * The events of a feed as an iterator whose `return()` (the client unsubscribed) ends the wait
- * for the next event at once, instead of after it.
+ * for the next event at once, instead of after it. Access and the start are settled before it
+ * is returned, so that the start can be announced to a gateway that asks.
  */
-function feed(ctx: Context, spec: Feed): AsyncIterableIterator<MessageEvent> {
-  const stop = new AbortController();
-  const inner = events(ctx, spec, stop.signal);
-  return {
-    next: () => inner.next(),
-    return: async () => {
-      stop.abort();
-      return inner.return(undefined);
-    },
-    throw: async (err: unknown) => {
-      stop.abort();
-      return inner.throw(err);
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-}
-
-async function* events(
-  ctx: Context,
-  spec: Feed,
-  signal: AbortSignal,
-): AsyncGenerator<MessageEvent> {
+async function feed(ctx: Context, spec: Feed): Promise<AsyncIterableIterator<MessageEvent>> {
   const { caller, services } = ctx;
   requireScope(caller, Scope.DPV_READ);
   const org = caller.org;
@@ -101,6 +80,34 @@ async function* events(
       argument: 'after',
     });
   }
+  recordStart(ctx, encodeCursor([start]));
+  const stop = new AbortController();
+  const inner = events(ctx, spec, org, start, stop.signal);
+  const iterator: AsyncIterableIterator<MessageEvent> = {
+    next: () => inner.next(),
+    return: async () => {
+      stop.abort();
+      return inner.return(undefined);
+    },
+    throw: async (err: unknown) => {
+      stop.abort();
+      return inner.throw(err);
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
+
+async function* events(
+  ctx: Context,
+  spec: Feed,
+  org: string,
+  start: number,
+  signal: AbortSignal,
+): AsyncGenerator<MessageEvent> {
+  const { caller, services } = ctx;
   for await (const batch of services.events.read(start, signal, spec.recipient ?? undefined)) {
     const published = batch.filter(
       (e) =>
