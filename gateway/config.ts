@@ -44,6 +44,7 @@ export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<
       maxAnonymousConnections: env.WS_MAX_ANONYMOUS_CONNECTIONS,
       resumeGraceMs: env.WS_RESUME_GRACE_S * 1000,
       upstreamGiveUpMs: env.WS_UPSTREAM_GIVE_UP_S * 1000,
+      upstreamConnections: env.WS_UPSTREAM_CONNECTIONS,
     },
     bodyLimit: env.MAX_BODY_SIZE,
     databaseUrl: env.DATABASE_URL,

@@ -64,6 +64,8 @@ export const gatewayEnv = commonEnv.extend({
   WS_RESUME_GRACE_S: positiveInt(300),
   /** graphql-ws: how long a subscription keeps trying to get back to a lost subgraph, in s. */
   WS_UPSTREAM_GIVE_UP_S: positiveInt(60),
+  /** graphql-ws: sockets to each subgraph that subscriptions are spread over. */
+  WS_UPSTREAM_CONNECTIONS: positiveInt(4),
   /** Largest request body (express/body-parser syntax). */
   MAX_BODY_SIZE: z.string().default('1mb'),
 });

@@ -29,6 +29,7 @@ export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
   maxAnonymousConnections: 1_000,
   resumeGraceMs: 5 * 60_000,
   upstreamGiveUpMs: 60_000,
+  upstreamConnections: 4,
 };
 
 /** What the gateway does at its public edge before an operation runs. */

@@ -30,6 +30,8 @@ export interface RoutingOptions {
   maxBufferedBytes: number;
   /** How long a subscription keeps trying to get back to a lost subgraph, in ms. */
   upstreamGiveUpMs: number;
+  /** Sockets to each subgraph that subscriptions are spread over. */
+  upstreamConnections: number;
   /** Where each client's subscriptions have got to, for resuming them. */
   positions: Positions;
   metrics: GatewayMetrics;
@@ -164,7 +166,7 @@ export class OperationRouter {
     if (!upstream) {
       const url = this.options.subgraphUrls.get(name);
       if (!url) throw new Error(`No subgraph named "${name}"`);
-      upstream = new Upstream(name, url, this.options.log);
+      upstream = new Upstream(name, url, this.options.log, this.options.upstreamConnections);
       this.upstreams.set(name, upstream);
     }
     return upstream;

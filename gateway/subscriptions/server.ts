@@ -37,6 +37,8 @@ export interface SubscriptionLimits {
   resumeGraceMs: number;
   /** How long a subscription keeps trying to get back to a lost subgraph, in ms. */
   upstreamGiveUpMs: number;
+  /** Sockets to each subgraph that subscriptions are spread over. */
+  upstreamConnections: number;
 }
 
 export interface GatewaySubscriptionOptions {
@@ -93,6 +95,7 @@ export function serveGatewaySubscriptions(
     maxBufferedEvents: limits.maxBufferedEvents,
     maxBufferedBytes: limits.maxBufferedBytes,
     upstreamGiveUpMs: limits.upstreamGiveUpMs,
+    upstreamConnections: limits.upstreamConnections,
     positions,
     metrics,
     log,

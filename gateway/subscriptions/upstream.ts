@@ -10,26 +10,53 @@ export interface UpstreamRequest {
 }
 
 /**
- * The gateway's graphql-ws connection to one subgraph, shared by every subscription routed
- * there (each operation carries its own caller). Lazy: opened with the first subscription,
- * closed a while after the last. A lost connection is not retried here: each subscription
- * learns of it through its sink's `error` and subscribes again from its last cursor.
+ * The gateway's graphql-ws connections to one subgraph, shared by every subscription routed
+ * there (each operation carries its own caller). Subscriptions are spread over `connections`
+ * sockets, so that one saturated or lost socket holds up only its share, and a resubscribe after
+ * a loss goes to whichever socket is next, not to the one that was lost. Each socket is lazy:
+ * opened with its first subscription, closed a while after its last. A lost socket is not
+ * retried here: each subscription learns of it through its sink's `error` and subscribes again
+ * from its last cursor.
  */
 export class Upstream {
-  private client: Client | undefined;
-  private connected = false;
-  private readonly whenConnected = new Set<() => void>();
-  private readonly url: string;
+  private readonly sockets: UpstreamSocket[];
+  private next = 0;
 
   constructor(
     readonly name: string,
     httpUrl: string,
-    private readonly log: Logger,
+    log: Logger,
+    connections = 4,
   ) {
-    this.url = httpUrl.replace(/^http/, 'ws');
+    const url = httpUrl.replace(/^http/, 'ws');
+    this.sockets = Array.from({ length: Math.max(1, connections) }, (_, i) => {
+      return new UpstreamSocket(name, url, log.child({ upstream: i }));
+    });
   }
 
-  /** Subscribes; `onLive` is called once the connection carrying it is acknowledged. */
+  /** Subscribes; `onLive` is called once the socket carrying it is acknowledged. */
+  subscribe(request: UpstreamRequest, onLive: () => void, sink: Sink<ExecutionResult>): () => void {
+    const socket = this.sockets[this.next++ % this.sockets.length]!;
+    return socket.subscribe(request, onLive, sink);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.sockets.map((s) => s.close()));
+  }
+}
+
+/** One graphql-ws connection to a subgraph. */
+class UpstreamSocket {
+  private client: Client | undefined;
+  private connected = false;
+  private readonly whenConnected = new Set<() => void>();
+
+  constructor(
+    private readonly name: string,
+    private readonly url: string,
+    private readonly log: Logger,
+  ) {}
+
   subscribe(request: UpstreamRequest, onLive: () => void, sink: Sink<ExecutionResult>): () => void {
     const client = (this.client ??= this.connect());
     if (this.connected) queueMicrotask(onLive);

@@ -105,6 +105,16 @@ describe('faults upstream of a live subscription', () => {
     await deliveredOnce(feed, [during.id]);
   }, 30_000);
 
+  it('spreads subscriptions over several sockets to the subgraph, and a cut loses none of them', async () => {
+    upstream.cut();
+    const feeds = await Promise.all([0, 1, 2, 3].map(() => subscribe()));
+    // Four subscriptions, four sockets (WS_UPSTREAM_CONNECTIONS), not one for all.
+    expect(upstream.open).toBe(4);
+    upstream.cut();
+    const after = await send('after cutting every socket');
+    for (const feed of feeds) await deliveredOnce(feed, [after.id]);
+  }, 30_000);
+
   it('a quiet feed survives a second cut later than the give-up time after the first', async () => {
     const feed = await subscribe();
     const first = await send('before the cuts');

@@ -25,6 +25,11 @@ export class CuttableProxy {
     return (this.server.address() as net.AddressInfo).port;
   }
 
+  /** Connections through the proxy right now. */
+  get open(): number {
+    return this.sockets.size / 2;
+  }
+
   /** The gateway URL as clients of the proxy see it. */
   url(path = '/graphql'): string {
     return `http://127.0.0.1:${this.port}${path}`;
