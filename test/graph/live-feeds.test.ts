@@ -198,6 +198,40 @@ describe('hostile sockets', () => {
     socket.close();
   });
 
+  it('caps anonymous connections per address (4403) and in all (1013)', async () => {
+    const capped = await startAnotherGateway(graph, {
+      edge: { trustedProxies: ['loopback'] },
+      subscriptionLimits: { maxConnectionsPerToken: 3, maxAnonymousConnections: 5 },
+    });
+    const open = async (address: string) => {
+      const ws = new WebSocket(toWs(capped.url), 'graphql-transport-ws', {
+        headers: { 'x-forwarded-for': address },
+      });
+      let code: number | undefined;
+      let acked = false;
+      ws.on('close', (c) => (code = c));
+      ws.on('message', (d) => (acked ||= JSON.parse(String(d)).type === 'connection_ack'));
+      await new Promise((resolve) => ws.once('open', resolve));
+      ws.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+      await until(() => acked || code !== undefined);
+      return { ws, code: () => code };
+    };
+    try {
+      const a = [];
+      for (let i = 0; i < 4; i++) a.push(await open('198.51.100.61'));
+      // Three per address: the fourth from the same address is refused, whatever its spelling.
+      expect(a.map((s) => s.code())).toEqual([undefined, undefined, undefined, 4403]);
+      const b = [await open('198.51.100.62'), await open('198.51.100.63')];
+      expect(b.map((s) => s.code())).toEqual([undefined, undefined]);
+      // Five anonymous in all: a sixth, from an address with none yet, is told to come back.
+      const c = await open('198.51.100.64');
+      expect(c.code()).toBe(1013);
+      for (const s of [...a, ...b, c]) s.ws.close();
+    } finally {
+      await capped.close();
+    }
+  });
+
   it('closes a client that stops reading with 1013 once a few MiB wait for it, not at its leisure', async () => {
     const bound = 2 * 1024 * 1024;
     const strict = await startAnotherGateway(graph, {
