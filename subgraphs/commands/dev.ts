@@ -132,7 +132,8 @@ function startGateway(env: Record<string, string>) {
 /** SIGTERM, then the gateway's own orderly stop; SIGKILL if it has not ended within 20 s. */
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close': the process has exited and its output is drained, its last log lines passed on.
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
   await exited;
