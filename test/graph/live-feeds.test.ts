@@ -11,7 +11,15 @@ import {
 } from '../harness/graph.js';
 import { CuttableProxy } from '../harness/proxy.js';
 import { ORG, reader, send as sendTo } from '../subgraphs/meldingsboks/helpers.js';
-import { sleep, toWs, until } from './subscriptionHelpers.js';
+import {
+  BAKERY_FEED,
+  bakerySender,
+  CONFIRMED_MS,
+  LIVE_MS,
+  sleep,
+  toWs,
+  until,
+} from './subscriptionHelpers.js';
 
 /**
  * Live feeds with the stock graphql-ws client as a firm's developer would use it: its own retry,
@@ -45,19 +53,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const FEED = `subscription ($recipient: String!, $after: String) {
-  messagePublished(recipient: $recipient, after: $after) { cursor message { id title sender { navn } } } }`;
-
-/** Time for the gateway to subscribe upstream: a feed without `after` starts at the head. */
-const LIVE_MS = 750;
-/** Longer than the confirmation takes (a ping 50 ms after an event, and its pong). */
-const CONFIRMED_MS = 400;
-
-let sent = 0;
-function send(label: string) {
-  const fixture = { subgraph: graph.subgraphs.get('meldingsboks')! } as SubgraphFixture;
-  return sendTo(fixture, { recipient: ORG.bakeri, title: `live ${++sent}: ${label}` });
-}
+const send = bakerySender(() => graph, 'live');
 
 /** A stock graphql-ws client through the proxy: default retries, a fresh token per connection. */
 function stockClient(expiresIn = 300) {
@@ -74,7 +70,7 @@ function stockClient(expiresIn = 300) {
   const ids: string[] = [];
   const errors: unknown[] = [];
   client.subscribe(
-    { query: FEED, variables: { recipient: ORG.bakeri } },
+    { query: BAKERY_FEED, variables: { recipient: ORG.bakeri } },
     {
       next: (r) => {
         if (r.errors) errors.push(...r.errors);
@@ -181,7 +177,7 @@ describe('hostile sockets', () => {
         JSON.stringify({
           id: `s${i}`,
           type: 'subscribe',
-          payload: { query: FEED, variables: { recipient: ORG.bakeri } },
+          payload: { query: BAKERY_FEED, variables: { recipient: ORG.bakeri } },
         }),
       );
     }

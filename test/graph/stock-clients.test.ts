@@ -13,15 +13,17 @@ import { pipe, subscribe } from 'wonka';
 import { WebSocket } from 'ws';
 import { definition as meldingsboks } from '../../subgraphs/meldingsboks/index.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
-import {
-  startTestGraph,
-  startTestSubgraph,
-  type SubgraphFixture,
-  type TestGraph,
-} from '../harness/graph.js';
+import { startTestGraph, startTestSubgraph, type TestGraph } from '../harness/graph.js';
 import { CuttableProxy } from '../harness/proxy.js';
-import { ORG, reader, send as sendTo } from '../subgraphs/meldingsboks/helpers.js';
-import { sleep, toWs } from './subscriptionHelpers.js';
+import { ORG, reader } from '../subgraphs/meldingsboks/helpers.js';
+import {
+  BAKERY_FEED,
+  bakerySender,
+  CONFIRMED_MS,
+  LIVE_MS,
+  sleep,
+  toWs,
+} from './subscriptionHelpers.js';
 
 /**
  * Live feeds with Apollo Client 4 and urql 6, set up as a firm's frontend developer would set
@@ -54,19 +56,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const FEED = `subscription ($recipient: String!, $after: String) {
-  messagePublished(recipient: $recipient, after: $after) { cursor message { id title sender { navn } } } }`;
-
-/** Time for the gateway to subscribe upstream: a feed without `after` starts at the head. */
-const LIVE_MS = 750;
-/** Longer than the confirmation takes (a ping 50 ms after an event, and its pong). */
-const CONFIRMED_MS = 400;
-
-let sent = 0;
-function send(label: string): Promise<{ id: string }> {
-  const fixture = { subgraph: graph.subgraphs.get('meldingsboks')! } as SubgraphFixture;
-  return sendTo(fixture, { recipient: ORG.bakeri, title: `stock ${++sent}: ${label}` });
-}
+const send = bakerySender(() => graph, 'stock');
 
 interface MessagePublished {
   messagePublished?: { cursor: string; message: { id: string } };
@@ -124,7 +114,7 @@ async function apolloFeed(expiresIn: number): Promise<Feed> {
     ),
   });
   const subscription = client
-    .subscribe<MessagePublished>({ query: gql(FEED), variables: { recipient: ORG.bakeri } })
+    .subscribe<MessagePublished>({ query: gql(BAKERY_FEED), variables: { recipient: ORG.bakeri } })
     .subscribe({
       next: ({ data, error }) => {
         if (error) feed.errors.push(error);
@@ -160,7 +150,7 @@ async function urqlFeed(expiresIn: number): Promise<Feed> {
     ],
   });
   const subscription = pipe(
-    client.subscription<MessagePublished>(FEED, { recipient: ORG.bakeri }),
+    client.subscription<MessagePublished>(BAKERY_FEED, { recipient: ORG.bakeri }),
     subscribe((result) => {
       if (result.error) feed.errors.push(result.error);
       const id = result.data?.messagePublished?.message.id;

@@ -2,6 +2,8 @@ import { createClient, type Client } from 'graphql-ws';
 import type { GraphQLFormattedError } from 'graphql';
 import { expect } from 'vitest';
 import { WebSocket } from 'ws';
+import type { SubgraphFixture, TestGraph } from '../harness/graph.js';
+import { ORG, send as sendTo } from '../subgraphs/meldingsboks/helpers.js';
 
 /** How a socket ended, as graphql-ws's `closed` event reports it. */
 export interface Closed {
@@ -111,3 +113,24 @@ export async function closed(socket: TestSocket, timeout = 10_000): Promise<Clos
 
 /** The `extensions.code` of each GraphQL error, in order. */
 export const errorCodes = (feed: Feed<unknown>) => feed.errors.map((e) => e.extensions?.code);
+
+/** The bakery's own feed, as the live-feed tests follow it. */
+export const BAKERY_FEED = `subscription ($recipient: String!, $after: String) {
+  messagePublished(recipient: $recipient, after: $after) { cursor message { id title sender { navn } } } }`;
+
+/** Time for the gateway to subscribe upstream: a feed without `after` starts at the head. */
+export const LIVE_MS = 750;
+/** Longer than a confirmation takes (a ping 50 ms after an event, and its pong). */
+export const CONFIRMED_MS = 400;
+
+/**
+ * Sends the bakery a message straight to meldingsboks (as Skatteetaten, an approved sender),
+ * each titled with `prefix` and a running number.
+ */
+export function bakerySender(graph: () => TestGraph, prefix: string) {
+  let sent = 0;
+  return (label: string): Promise<{ id: string; title: string }> => {
+    const fixture = { subgraph: graph().subgraphs.get('meldingsboks')! } as SubgraphFixture;
+    return sendTo(fixture, { recipient: ORG.bakeri, title: `${prefix} ${++sent}: ${label}` });
+  };
+}

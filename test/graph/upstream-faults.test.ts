@@ -2,21 +2,19 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../gateway/server.js';
 import { bearer } from '../harness/graphql.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
-import {
-  startAnotherGateway,
-  startTestGraph,
-  type SubgraphFixture,
-  type TestGraph,
-} from '../harness/graph.js';
+import { startAnotherGateway, startTestGraph, type TestGraph } from '../harness/graph.js';
 import { CuttableProxy } from '../harness/proxy.js';
-import { ORG, reader, send as sendTo } from '../subgraphs/meldingsboks/helpers.js';
+import { ORG, reader } from '../subgraphs/meldingsboks/helpers.js';
 import {
+  BAKERY_FEED,
+  bakerySender,
   connected,
   disposeAll,
+  LIVE_MS,
   openSocket,
   sleep,
-  until,
   type Feed,
+  until,
 } from './subscriptionHelpers.js';
 
 /**
@@ -50,20 +48,12 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const FEED = `subscription ($recipient: String!, $after: String) {
-  messagePublished(recipient: $recipient, after: $after) { cursor message { id title sender { navn } } } }`;
-const LIVE_MS = 750;
-
 interface Event {
   cursor: string;
   message: { id: string; title: string; sender: { navn: string } };
 }
 
-let sent = 0;
-function send(label: string) {
-  const fixture = { subgraph: graph.subgraphs.get('meldingsboks')! } as SubgraphFixture;
-  return sendTo(fixture, { recipient: ORG.bakeri, title: `upstream ${++sent}: ${label}` });
-}
+const send = bakerySender(() => graph, 'upstream');
 
 async function subscribe(): Promise<Feed<Event>> {
   const socket = openSocket(
@@ -71,7 +61,7 @@ async function subscribe(): Promise<Feed<Event>> {
     bearer(await graph.issuer.token({ ...reader(ORG.bakeri), expiresIn: 600 })),
   );
   await connected(socket);
-  const feed = socket.subscribe<Event>(FEED, { recipient: ORG.bakeri });
+  const feed = socket.subscribe<Event>(BAKERY_FEED, { recipient: ORG.bakeri });
   await sleep(LIVE_MS);
   return feed;
 }
