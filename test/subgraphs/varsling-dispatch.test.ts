@@ -242,7 +242,7 @@ describe('varsling dispatcher', () => {
     });
     expect(await orderStatus(purged.orderId)).toEqual({
       status: 'SendConditionNotMet',
-      status_reason: 'purged',
+      status_reason: 'purged by the recipient before it was sent',
     });
     expect(await orderStatus(notice.orderId)).toMatchObject({ status: 'Completed' });
     for (const id of [read.id, purged.id]) {

@@ -54,8 +54,9 @@ describe('policies (varsling:admin)', () => {
       actor: 'admin-kari',
       changedFields: ['channel'],
     });
-    expect(JSON.parse(changes[1].before).channel).toBe('EMAIL');
-    expect(JSON.parse(changes[1].after).channel).toBe('SMS');
+    // Objects in the schema's field names (issue 16 §5), not column names in JSON strings.
+    expect(changes[1].before).toMatchObject({ channel: 'EMAIL', version: 1 });
+    expect(changes[1].after).toMatchObject({ channel: 'SMS', version: 2 });
 
     const retired = await gql(
       `mutation ($id: ID!) { retirePolicy(id: $id, version: 2) { version retiredAt } }`,

@@ -8,6 +8,9 @@ import {
   REQUIRED_PLACEHOLDERS,
   SERVICE_DESCRIPTIONS,
   SMS_MAX_LENGTH,
+  altinnSmsLength,
+  MAX_SMS_WEIGHT,
+  smsOverLength,
   asReminder,
   render,
   templateProblems,
@@ -128,26 +131,38 @@ describe('templateProblems', () => {
     }
   });
 
-  it('bounds the SMS exactly at the limit, as a reminder with every placeholder at its longest', () => {
+  it('bounds the SMS exactly at the limit as Altinn counts it, as a reminder with every placeholder at its heaviest', () => {
     const worst =
-      REMINDER_PREFIX.length + REQUIRED_PLACEHOLDERS.reduce((n, p) => n + MAX_LENGTH[p]!, 0);
+      altinnSmsLength(REMINDER_PREFIX) +
+      REQUIRED_PLACEHOLDERS.reduce((n, p) => n + MAX_SMS_WEIGHT[p]!, 0);
     const atLimit =
       REQUIRED_PLACEHOLDERS.map((p) => `{${p}}`).join('') + 'x'.repeat(SMS_MAX_LENGTH - worst);
     expect(problems({ smsText: atLimit })).toEqual([]);
-    const filled = asReminder(
-      render(atLimit, Object.fromEntries(PLACEHOLDERS.map((p) => [p, 'y'.repeat(MAX_LENGTH[p]!)]))),
-    );
-    expect(filled).toHaveLength(SMS_MAX_LENGTH);
     expect(problems({ smsText: `${atLimit}x` })).toEqual([
       {
         field: 'smsText',
-        problem: `the SMS can reach ${SMS_MAX_LENGTH + 1} characters as a reminder with every placeholder at its longest; the limit is ${SMS_MAX_LENGTH}`,
+        problem: `the SMS can reach ${SMS_MAX_LENGTH + 1} characters as Altinn counts them (URL-encoded: æøå weigh 6) as a reminder with every placeholder at its longest; the limit is ${SMS_MAX_LENGTH}`,
       },
     ]);
+    // One æ instead of an x weighs 5 more.
+    expect(problems({ smsText: `${atLimit.slice(0, -1)}æ` })).toHaveLength(1);
+    expect(problems({ smsText: atLimit.slice(0, -6) + 'æ' })).toEqual([]);
     // The optional title counts too.
     expect(
-      problems({ smsText: `{tittel}${atLimit}`.slice(0, -MAX_LENGTH.tittel! + 1) }),
+      problems({ smsText: `{tittel}${atLimit}`.slice(0, -MAX_SMS_WEIGHT.tittel! + 1) }),
     ).toHaveLength(1);
+  });
+
+  it('counts as Altinn does: the URL-encoded length (.NET HttpUtility.UrlEncode)', () => {
+    expect(altinnSmsLength('Se innboksen')).toBe(12); // a space is '+'
+    expect(altinnSmsLength('-_.!*()')).toBe(7);
+    expect(altinnSmsLength('æøåÆØÅ')).toBe(36); // two UTF-8 bytes each, %XX per byte
+    expect(altinnSmsLength(',:/')).toBe(9);
+    expect(altinnSmsLength('€')).toBe(9);
+    expect(altinnSmsLength('😀')).toBe(12);
+    expect(altinnSmsLength(INBOX_URL)).toBe(MAX_SMS_WEIGHT.lenke);
+    expect(smsOverLength('a'.repeat(SMS_MAX_LENGTH))).toBeNull();
+    expect(smsOverLength('æ'.repeat(400))).toMatch(/2400 long as Altinn counts it/);
   });
 });
 

@@ -64,9 +64,10 @@ export function checkTransition(state: LifecycleState, to: MessageStatus): Verdi
   const from = state.status;
   if (from === to) return 'noop';
   // Reading is a fact, not a place: a message already read stays read.
-  if (to === MessageStatus.READ && state.readAt && VISIBLE_TO_RECIPIENT.has(from)) {
-    if (from !== MessageStatus.ARCHIVED) return 'noop';
-  }
+  if (to === MessageStatus.READ && state.readAt && VISIBLE_TO_RECIPIENT.has(from)) return 'noop';
+  // An archived message not yet read may still be marked read: it is stamped read and stays
+  // archived (services/store.ts), so that the history and the notices know it was read.
+  if (to === MessageStatus.READ && from === MessageStatus.ARCHIVED) return 'apply';
   if (to === MessageStatus.CONFIRMED && !state.isConfirmationNeeded) {
     throw invalid(from, to, 'the message does not ask for confirmation');
   }

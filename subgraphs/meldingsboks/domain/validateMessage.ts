@@ -146,6 +146,7 @@ export function validateMessage(
     dueDateTime: input.dueDateTime ?? null,
     isConfirmationNeeded: input.isConfirmationNeeded,
     requestedPublishTime: input.requestedPublishTime ?? null,
+    classification: input.classification ?? null,
     attachments,
   };
 }

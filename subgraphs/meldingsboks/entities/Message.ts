@@ -1,5 +1,6 @@
 import { BigIntType, Entity, PrimaryKey, Property } from '@mikro-orm/postgresql';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { NoticeClassification } from '../domain/classification.js';
 import { MessageStatus } from '../domain/lifecycle.js';
 import { DpvService, Language } from '../domain/services.js';
 import { ExternalReference, MessageProperty, ReplyOption } from './parts.js';
@@ -128,6 +129,13 @@ export class Message {
   @Property({ type: 'timestamptz', nullable: true })
   @Field(() => Date, { nullable: true })
   confirmedAt?: Date | null;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => NoticeClassification, {
+    nullable: true,
+    description: "The sender's classification for notices; null when the policies decided.",
+  })
+  classification?: NoticeClassification | null;
 
   @Field(() => Boolean, { description: 'Not yet read by the recipient.' })
   get unread(): boolean {

@@ -19,7 +19,7 @@ import { actorOf } from './SendResolver.js';
 export class RecipientResolver {
   @Mutation(() => Message, {
     description:
-      'Marks a message read (a no-op when it already is, INVALID_TRANSITION once archived).',
+      'Marks a message read (a no-op when it already is); an archived one is stamped read and stays archived.',
   })
   markMessageAsRead(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Message> {
     return change(ctx, id, MessageStatus.READ);

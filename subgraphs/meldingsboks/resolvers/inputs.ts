@@ -1,5 +1,6 @@
 import { Field, Float, InputType } from 'type-graphql';
 import { LIMITS } from '../domain/limits.js';
+import { NoticeClassification } from '../domain/classification.js';
 import { Language, DpvService } from '../domain/services.js';
 import { ExternalReferenceType } from '../entities/parts.js';
 
@@ -120,4 +121,14 @@ export class SendMessageInput {
     description: 'Publish no earlier than this (the message is published at max(this, now)).',
   })
   requestedPublishTime?: Date | null;
+
+  @Field(() => NoticeClassification, {
+    nullable: true,
+    description:
+      'Whether this message carries the duty to notify (VARSLINGSPLIKT: a varsel is owed and ' +
+      'always sent), wishes a SERVICEMELDING, or gets NONE. Not given: the notification ' +
+      'policies decide, as they do for a message without one. Policies decide channel, window, ' +
+      'templates and reminders either way; confidential post (5504/1) is always notified.',
+  })
+  classification?: NoticeClassification | null;
 }

@@ -43,8 +43,13 @@ export async function recordStatus(
     ids = stamped.map((r) => r.id);
     if (ids.length === 0) return;
   } else {
+    // Reading an archived message stamps read_at and records it, but it stays archived.
+    const to =
+      status === MessageStatus.READ
+        ? `case when status = '${MessageStatus.ARCHIVED}' then status else ? end`
+        : '?';
     await run(
-      `update message set ${SET_FOR[status] ?? ''}status = ?, status_changed_at = now() where id in (?)`,
+      `update message set ${SET_FOR[status] ?? ''}status = ${to}, status_changed_at = now() where id in (?)`,
       [status, ids],
     );
   }
@@ -62,8 +67,9 @@ export async function recordStatus(
  */
 async function appendEvents(run: Run, ids: readonly string[], status: MessageStatus) {
   await run(
-    `insert into outbox (kind, message_id, recipient_orgnr, service_code, status, sender_orgnr, title)
-     select ?, id, recipient_orgnr, service_code, ?, sender_orgnr, title from message
+    `insert into outbox (kind, message_id, recipient_orgnr, service_code, status, sender_orgnr, title,
+       classification)
+     select ?, id, recipient_orgnr, service_code, ?, sender_orgnr, title, classification from message
      where id in (?) order by publish_seq, id`,
     [status === MessageStatus.PUBLISHED ? 'Published' : 'StatusChanged', status, ids],
   );
@@ -90,6 +96,8 @@ export interface NewMessage {
   dueDateTime: Date | null;
   isConfirmationNeeded: boolean;
   requestedPublishTime: Date | null;
+  /** The sender's NoticeClassification; null when not given (the policies decide). */
+  classification?: string | null;
   attachments: Array<{
     name: string;
     contentType: string;
@@ -114,9 +122,10 @@ export async function insertMessage(
     `insert into message (id, recipient_orgnr, sender_orgnr, technical_sender_orgnr,
        senders_reference, message_sender, service_code, confidential, language, title, summary,
        body, external_references, property_list, reply_options, due_date_time,
-       is_confirmation_needed, requested_publish_time, publish_at, status, status_changed_at)
+       is_confirmation_needed, requested_publish_time, publish_at, status, status_changed_at,
+       classification)
      values (coalesce(?::uuid, gen_random_uuid()), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb,
-       ?::jsonb, ?::jsonb, ?, ?, ?, greatest(coalesce(?::timestamptz, now()), now()), ?, now())
+       ?::jsonb, ?::jsonb, ?, ?, ?, greatest(coalesce(?::timestamptz, now()), now()), ?, now(), ?)
      on conflict do nothing
      returning id, publish_at <= now() as due`,
     [
@@ -140,6 +149,7 @@ export async function insertMessage(
       m.requestedPublishTime,
       m.requestedPublishTime,
       MessageStatus.INITIALIZED,
+      m.classification ?? null,
     ],
   );
   const row = inserted[0];

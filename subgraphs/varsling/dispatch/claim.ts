@@ -16,7 +16,10 @@ export interface ClaimResult {
   claimed: Claimed[];
   /** Taken over after their last attempt left no outcome: now Failed, not sent again. */
   exhausted: number;
-  /** Reminders whose message was read or purged: their orders are SendConditionNotMet. */
+  /**
+   * Reminders whose message was read or archived, and any notice whose message was purged:
+   * their orders are SendConditionNotMet.
+   */
   suppressed: number;
 }
 
@@ -31,6 +34,7 @@ interface DueRow {
   status: 'New' | 'Sending';
   kind: 'NOTICE' | 'REMINDER' | 'SERVICE_MESSAGE';
   read: boolean;
+  archived: boolean;
   purged: boolean;
 }
 
@@ -45,7 +49,8 @@ export function claimDue(em: EntityManager, options: ClaimOptions): Promise<Clai
   return inTransaction(em, async (run) => {
     const due = await run<DueRow>(
       `select n.id, n.order_id, n.channel, n.address, n.subject, n.body, n.attempts, n.status,
-              o.kind, e.read_at is not null as read, e.purged_at is not null as purged
+              o.kind, e.read_at is not null as read, e.archived_at is not null as archived,
+              e.purged_at is not null as purged
        from notification n
        join notification_order o on o.id = n.order_id
        join message_event e on e.message_id = o.message_id
@@ -71,7 +76,9 @@ export function claimDue(em: EntityManager, options: ClaimOptions): Promise<Clai
     );
     const open = due.filter((d) => !closed.has(d.order_id));
 
-    const isSuppressed = (d: DueRow) => d.kind === 'REMINDER' && (d.read || d.purged);
+    // A purge stops every notice not yet sent; reading or archiving (handled) stops the reminder.
+    const isSuppressed = (d: DueRow) =>
+      (d.purged && d.status === 'New') || (d.kind === 'REMINDER' && (d.read || d.archived));
     const suppressed = open.filter(isSuppressed);
     const sendable = open.filter((d) => !isSuppressed(d));
     // A takeover is an attempt too: one that would exceed maxAttempts fails instead.
@@ -106,17 +113,22 @@ export function claimDue(em: EntityManager, options: ClaimOptions): Promise<Clai
 }
 
 async function suppress(run: Run, rows: DueRow[]): Promise<void> {
-  const read = [...new Set(rows.filter((d) => d.read).map((d) => d.order_id))];
-  const purged = [...new Set(rows.filter((d) => !d.read).map((d) => d.order_id))];
-  for (const [ids, reason] of [
-    [read, 'read before the reminder'],
-    [purged, 'purged'],
-  ] as const) {
-    if (ids.length === 0) continue;
+  const why = (d: DueRow) =>
+    d.purged
+      ? 'purged by the recipient before it was sent'
+      : d.read
+        ? 'read before the reminder'
+        : 'archived before the reminder';
+  const byReason = new Map<string, Set<string>>();
+  for (const d of rows) {
+    const ids = byReason.get(why(d)) ?? new Set<string>();
+    byReason.set(why(d), ids.add(d.order_id));
+  }
+  for (const [reason, ids] of byReason) {
     await run(
       `update notification_order set status = 'SendConditionNotMet', status_reason = ?
        where id in (?)`,
-      [reason, ids],
+      [reason, [...ids]],
     );
   }
 }

@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Claimed } from './claimed.js';
 import { inTransaction, type Run } from '../../../platform/db/transaction.js';
+import type { SendingWindow } from '../domain/calendar.js';
+import { reminderAfter } from '../domain/plan.js';
 
 /** Statuses after which a notification is never sent again. */
 export const FINAL_STATUSES = ['Succeeded', 'Delivered', 'Accepted', 'Failed'] as const;
@@ -18,17 +20,18 @@ const MAX_DETAIL = 1000;
 export function recordSent(em: EntityManager, n: Claimed, providerId: string | null) {
   const status = n.channel === 'EMAIL' ? 'Succeeded' : 'Accepted';
   return inTransaction(em, async (run) => {
-    const updated = await run<{ order_id: string }>(
+    const updated = await run<{ order_id: string; sent_at: Date }>(
       `update notification
        set status = ?, sent_at = now(), provider_id = ?, failure_reason = null, claimed_until = null
        where id = ? and status = 'Sending' and attempts = ?
-       returning order_id`,
+       returning order_id, sent_at`,
       [status, providerId, n.id, n.attempt],
     );
     await finishAttempt(run, n, 'sent', providerId);
     if (updated.length === 0) return false;
     await lockOrder(run, n.orderId);
     await completeOrders(run, [n.orderId]);
+    await moveReminder(run, n.orderId, new Date(updated[0]!.sent_at));
     return true;
   });
 }
@@ -63,6 +66,39 @@ export function recordFailed(
     await completeOrders(run, [n.orderId]);
     return 'failed';
   });
+}
+
+/**
+ * The reminder counts from the moment its notice actually went out: when the notice is sent
+ * later than planned (after retries), a reminder not yet due moves on by as much (never earlier).
+ */
+async function moveReminder(run: Run, noticeOrderId: string, sentAt: Date): Promise<void> {
+  const [reminder] = await run<{
+    id: string;
+    planned_at: Date;
+    reminder_delay_days: number;
+    sending_window: SendingWindow;
+  }>(
+    `select r.id, r.planned_at, r.reminder_delay_days, r.sending_window
+     from notification_order o
+     join notification_order r on r.message_id = o.message_id and r.kind = 'REMINDER'
+     where o.id = ? and o.kind = 'NOTICE' and r.status = 'Registered'
+       and r.reminder_delay_days is not null and r.sending_window is not null
+     for update of r`,
+    [noticeOrderId],
+  );
+  if (!reminder) return;
+  const later = reminderAfter(sentAt, reminder.reminder_delay_days, reminder.sending_window);
+  if (later.at.getTime() <= new Date(reminder.planned_at).getTime()) return;
+  await run(`update notification_order set planned_at = ?, deferrals = ?::jsonb where id = ?`, [
+    later.at,
+    JSON.stringify(later.deferrals),
+    reminder.id,
+  ]);
+  await run(
+    `update notification set next_attempt_at = ? where order_id = ? and status = 'New' and attempts = 0`,
+    [later.at, reminder.id],
+  );
 }
 
 function finishAttempt(run: Run, n: Claimed, outcome: string, detail: string | null) {

@@ -139,6 +139,11 @@ function closedReason(date: string, window: SendingWindow): Deferral | null {
   if (!window.days.includes(weekday)) {
     return { reason: 'NOT_A_SENDING_DAY', date, detail: WEEKDAY_NAMES[weekday - 1]! };
   }
+  // Every Sunday is a helligdag (helligdagsfredloven § 2): with holidays skipped, a window
+  // that lists day 7 still never sends on a Sunday.
+  if (window.skipHolidays && weekday === 7) {
+    return { reason: 'HOLIDAY', date, detail: 'søndag (helligdag)' };
+  }
   return null;
 }
 
@@ -158,6 +163,9 @@ export function windowProblem(window: SendingWindow): string | null {
     return `end ${preview(window.end)} is not a time HH:MM`;
   }
   if (window.start >= window.end) return `start ${window.start} is not before end ${window.end}`;
+  if (window.skipHolidays && window.days.every((d) => d === 7)) {
+    return 'Sundays are holidays: with holidays skipped, a window of Sundays only never opens';
+  }
   return null;
 }
 

@@ -7,6 +7,9 @@ import { NotificationChannel, NotificationKind } from '../entities/NotificationP
 import { DEFAULT_WINDOW, windowProblem } from './calendar.js';
 import { SERVICE_DESCRIPTIONS, SMS_MAX_LENGTH, templateProblems } from './templates.js';
 
+/** Confidential post (taushetsbelagt post), as in plan.ts. */
+const CONFIDENTIAL_SERVICE = '5504/1';
+
 /**
  * Caps on what a policy may hold, checked (BAD_USER_INPUT) before the varslingsstrategi's rules
  * (INVALID_POLICY): the columns have none. A subject is one line; a body as long as a message's;
@@ -144,7 +147,9 @@ export function validatePolicy(input: PolicyInput): PolicyValues {
     emailBody: input.emailBody ?? DEFAULT_TEMPLATES.emailBody,
     smsText: input.smsText ?? DEFAULT_TEMPLATES.smsText,
   };
-  const [problem] = templateProblems(templates);
+  // A policy without a service code applies to confidential post too (when none narrower does).
+  const confidential = !input.serviceCode || input.serviceCode === CONFIDENTIAL_SERVICE;
+  const [problem] = templateProblems(templates, confidential);
   if (problem) throw invalid(problem.field, problem.problem);
   return {
     name,

@@ -68,8 +68,47 @@ export const MAX_LENGTH: Readonly<Record<string, number>> = {
   tittel: 255,
 };
 
-/** Sixteen concatenated segments of 134 characters. */
+/** Sixteen concatenated segments of 134 characters, as Altinn counts them (`altinnSmsLength`). */
 export const SMS_MAX_LENGTH = 16 * 134;
+
+/** Characters .NET's HttpUtility.UrlEncode leaves as they are; a space becomes '+'. */
+const URL_SAFE = /^[A-Za-z0-9\-_.!*() ]$/;
+const utf8 = new TextEncoder();
+
+/**
+ * An SMS's length as Altinn Notifications counts it (NOTIF: `CalculateNumberOfMessages` measures
+ * `HttpUtility.UrlEncode(message).Length` against 160, then 134 per part, at most 16): letters,
+ * digits, space and - _ . ! * ( ) weigh 1; every other character weighs 3 per UTF-8 byte, so
+ * æ, ø and å weigh 6, a comma or a colon 3, and a character outside the BMP 12.
+ */
+export function altinnSmsLength(text: string): number {
+  let length = 0;
+  for (const ch of text) length += URL_SAFE.test(ch) ? 1 : 3 * utf8.encode(ch).length;
+  return length;
+}
+
+/**
+ * The heaviest a placeholder's value can weigh as Altinn counts. Values from a fixed set (the
+ * orgnr, the link, the service's description) are measured; free text (names, the title) is
+ * counted at its longest length in characters, one each (the rendered SMS is measured again
+ * when a notice is planned, `smsOverLength`).
+ */
+export const MAX_SMS_WEIGHT: Readonly<Record<string, number>> = {
+  avsender: MAX_LENGTH.avsender!,
+  mottakerNavn: MAX_LENGTH.mottakerNavn!,
+  mottakerOrgnr: MAX_LENGTH.mottakerOrgnr!,
+  tjeneste: Math.max(...Object.values(SERVICE_DESCRIPTIONS).map(altinnSmsLength)),
+  lenke: altinnSmsLength(INBOX_URL),
+  tittel: MAX_LENGTH.tittel!,
+};
+
+/** Why a rendered SMS is longer than Altinn sends, or null when it fits. */
+export function smsOverLength(text: string): string | null {
+  const n = altinnSmsLength(text);
+  return n > SMS_MAX_LENGTH
+    ? `the SMS is ${n} long as Altinn counts it (URL-encoded), over ${SMS_MAX_LENGTH}`
+    : null;
+}
 
 export const REMINDER_PREFIX = 'Påminnelse: ';
 
@@ -117,8 +156,25 @@ function placeholdersIn(parts: Part[]): Set<string> {
 
 const FORBIDDEN_LOWER = new Set(FORBIDDEN_PLACEHOLDERS.map((n) => n.toLowerCase()));
 
-/** Every problem with a set of templates; empty when they can be used. */
-export function templateProblems(t: Templates): TemplateProblem[] {
+/** Placeholders a confidential post's (5504/1) notice may not use: its title is not to be named. */
+export const CONFIDENTIAL_FORBIDDEN: readonly string[] = ['tittel'];
+
+/** Whether any of the templates names a placeholder confidential post's notice may not use. */
+export function namesForbiddenForConfidential(t: Templates): boolean {
+  return [t.emailSubject, t.emailBody, t.smsText].some((template) => {
+    const parts = parse(template);
+    return (
+      Array.isArray(parts) &&
+      [...placeholdersIn(parts)].some((n) => CONFIDENTIAL_FORBIDDEN.includes(n))
+    );
+  });
+}
+
+/**
+ * Every problem with a set of templates; empty when they can be used. `confidential`: the
+ * templates may be used for confidential post (5504/1), whose notice may not name its title.
+ */
+export function templateProblems(t: Templates, confidential = false): TemplateProblem[] {
   const problems: TemplateProblem[] = [];
   const used = { email: new Set<string>(), sms: new Set<string>() };
   // An empty or unparsable template is reported once, not again as missing every placeholder.
@@ -146,14 +202,19 @@ export function templateProblems(t: Templates): TemplateProblem[] {
         );
       } else if (!PLACEHOLDERS.includes(name)) {
         add(`unknown placeholder {${truncate(name)}}; known are ${PLACEHOLDERS.join(', ')}`);
+      } else if (confidential && CONFIDENTIAL_FORBIDDEN.includes(name)) {
+        add(
+          `placeholder {${name}} is refused: this policy can apply to confidential post (5504/1), ` +
+            'whose notice may not name the title',
+        );
       }
     }
     if (field === 'smsText') {
       const longest = longestSms(parts);
       if (longest > SMS_MAX_LENGTH) {
         add(
-          `the SMS can reach ${longest} characters as a reminder with every placeholder at its ` +
-            `longest; the limit is ${SMS_MAX_LENGTH}`,
+          `the SMS can reach ${longest} characters as Altinn counts them (URL-encoded: æøå ` +
+            `weigh 6) as a reminder with every placeholder at its longest; the limit is ${SMS_MAX_LENGTH}`,
         );
       }
     }
@@ -175,13 +236,16 @@ export function templateProblems(t: Templates): TemplateProblem[] {
   return problems;
 }
 
-/** The length of the reminder form with every known placeholder filled at its longest. */
+/**
+ * The length, as Altinn counts it (`altinnSmsLength`), of the reminder form with every known
+ * placeholder filled at its heaviest (`MAX_SMS_WEIGHT`).
+ */
 function longestSms(parts: Part[]): number {
-  let length = REMINDER_PREFIX.length;
+  let length = altinnSmsLength(REMINDER_PREFIX);
   for (const p of parts) {
-    if ('text' in p) length += p.text.length;
-    else if (PLACEHOLDERS.includes(p.placeholder)) length += MAX_LENGTH[p.placeholder]!;
-    else length += p.placeholder.length + 2; // refused anyway; counted as written
+    if ('text' in p) length += altinnSmsLength(p.text);
+    else if (PLACEHOLDERS.includes(p.placeholder)) length += MAX_SMS_WEIGHT[p.placeholder]!;
+    else length += altinnSmsLength(`{${p.placeholder}}`); // refused anyway; counted as written
   }
   return length;
 }

@@ -14,6 +14,7 @@ export interface NotificationRow {
   kind: string;
   order_status: string;
   status_reason: string | null;
+  deviation: string | null;
   /** Raw SQL gives timestamps as text. */
   planned_at: string | Date;
   deferrals: unknown[];
@@ -62,7 +63,7 @@ export function createLoaders(em: EntityManager) {
       (ids: readonly string[]) =>
         em.getConnection().execute<NotificationRow[]>(
           `select o.message_id, o.recipient_orgnr, o.kind, o.status as order_status,
-             o.status_reason, o.planned_at, o.deferrals, n.id, n.channel, n.address,
+             o.status_reason, o.deviation, o.planned_at, o.deferrals, n.id, n.channel, n.address,
              n.status, n.sent_at, n.failure_reason, n.attempts
            from notification_order o left join notification n on n.order_id = o.id
            where o.message_id in (?) order by o.planned_at, o.kind, n.channel, n.address`,

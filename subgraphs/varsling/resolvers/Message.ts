@@ -69,6 +69,13 @@ export class Notification {
   @Field(() => String) orderStatus!: string;
   @Field(() => String, { nullable: true, description: 'Why it was cancelled, not sent or failed.' })
   reason!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'How it departs from the policy, if it does: a varsel sent on another channel than the ' +
+      "policy's (it had no address there), or confidential post's standard texts.",
+  })
+  deviation!: string | null;
   @Field(() => Date) plannedAt!: Date;
   @Field(() => Date, { nullable: true }) sentAt!: Date | null;
   @Field(() => Int) attempts!: number;
@@ -91,6 +98,7 @@ export function toNotification(row: NotificationRow, caller: Caller): Notificati
     status: row.status ?? row.order_status,
     orderStatus: row.order_status,
     reason: row.failure_reason ?? row.status_reason,
+    deviation: row.deviation,
     plannedAt: new Date(row.planned_at),
     sentAt: row.sent_at ? new Date(row.sent_at) : null,
     attempts: row.attempts ?? 0,

@@ -8,6 +8,7 @@ import { inTransaction, type Run } from '../../../platform/db/transaction.js';
 import type { Context } from '../context.js';
 import { PolicyInput, validatePolicy, type PolicyValues } from '../domain/policyInput.js';
 import { NotificationPolicy } from '../entities/NotificationPolicy.js';
+import { JSONObjectScalar } from './json.js';
 
 @ObjectType({ description: 'One change of a policy: who, when, and what it was before and after.' })
 export class PolicyChange {
@@ -15,16 +16,66 @@ export class PolicyChange {
   @Field(() => String, { description: 'CREATED, UPDATED or RETIRED.' }) action!: string;
   @Field(() => String) actor!: string;
   @Field(() => Date) at!: Date;
-  @Field(() => String, { nullable: true, description: 'The policy before, as JSON.' })
-  before!: string | null;
-  @Field(() => String, { nullable: true, description: 'The policy after, as JSON.' })
-  after!: string | null;
-  @Field(() => [String], { description: 'The fields whose values changed.' })
+  @Field(() => JSONObjectScalar, {
+    nullable: true,
+    description: "The policy before, an object in NotificationPolicy's field names.",
+  })
+  before!: Record<string, unknown> | null;
+  @Field(() => JSONObjectScalar, {
+    nullable: true,
+    description: "The policy after, an object in NotificationPolicy's field names.",
+  })
+  after!: Record<string, unknown> | null;
+  @Field(() => [String], {
+    description: "The fields whose values changed, in NotificationPolicy's field names.",
+  })
   changedFields!: string[];
 }
 
+/** Column → NotificationPolicy's field name, for the audit rows (stored as to_jsonb of the row). */
+const FIELD_OF: Readonly<Record<string, string>> = {
+  id: 'id',
+  name: 'name',
+  channel: 'channel',
+  sender_orgnr: 'senderOrgnr',
+  service_code: 'serviceCode',
+  kind: 'kind',
+  double_notice_reason: 'doubleNoticeReason',
+  window_days: 'windowDays',
+  window_start: 'windowStart',
+  window_end: 'windowEnd',
+  skip_holidays: 'skipHolidays',
+  reminder: 'reminder',
+  reminder_delay_days: 'reminderDelayDays',
+  email_subject: 'emailSubject',
+  email_body: 'emailBody',
+  sms_text: 'smsText',
+  throttle_per_day: 'throttlePerDay',
+  active_from: 'activeFrom',
+  active_to: 'activeTo',
+  version: 'version',
+  retired_at: 'retiredAt',
+  changed_at: 'changedAt',
+  changed_by: 'changedBy',
+};
+
+/** A stored snapshot in the schema's field names (times HH:MM, as the schema gives them). */
+export function snapshot(row: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!row) return null;
+  const out: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) {
+    const field = FIELD_OF[column];
+    if (!field) continue; // a column the schema does not show
+    out[field] =
+      (field === 'windowStart' || field === 'windowEnd') && typeof value === 'string'
+        ? value.slice(0, 5)
+        : value;
+  }
+  return out;
+}
+
 /** Fields that are bookkeeping, not policy. */
-const BOOKKEEPING = new Set(['version', 'changed_at', 'changed_by']);
+const BOOKKEEPING = new Set(['version', 'changedAt', 'changedBy']);
 
 function changedFields(
   before: Record<string, unknown> | null,
@@ -110,13 +161,17 @@ export class PolicyResolver {
         after: Record<string, unknown> | null;
       }>
     >('select version, action, actor, at, before, after from policy_change where policy_id = ? order by id', [uuidOrNil(id)]);
-    return rows.map((r) => ({
-      ...r,
-      at: new Date(r.at),
-      before: r.before ? JSON.stringify(r.before) : null,
-      after: r.after ? JSON.stringify(r.after) : null,
-      changedFields: changedFields(r.before, r.after),
-    }));
+    return rows.map((r) => {
+      const before = snapshot(r.before);
+      const after = snapshot(r.after);
+      return {
+        ...r,
+        at: new Date(r.at),
+        before,
+        after,
+        changedFields: changedFields(before, after),
+      };
+    });
   }
 
   @Mutation(() => NotificationPolicy, { description: 'INVALID_POLICY names the field at fault.' })

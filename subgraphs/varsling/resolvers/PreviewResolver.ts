@@ -6,12 +6,18 @@ import { uuidOrNil } from '../../../platform/graphql/ids.js';
 import { preview } from '../../../platform/graphql/preview.js';
 import type { Context } from '../context.js';
 import { DEFAULT_WINDOW, nextAllowedMoment } from '../domain/calendar.js';
-import { effectiveRules, planOrders, type PolicyRules } from '../domain/plan.js';
+import {
+  effectiveRules,
+  planOrders,
+  type Classification,
+  type PolicyRules,
+} from '../domain/plan.js';
 import { PolicyInput, validatePolicy } from '../domain/policyInput.js';
 import { applicablePolicy } from '../domain/resolution.js';
 import { NotificationPolicy } from '../entities/NotificationPolicy.js';
 import { lookUp, type DirectoryEntry } from '../services/directory.js';
 import { DeferralReason } from './Message.js';
+import { NoticeClassification } from './classification.js';
 
 @ObjectType({ description: 'A notice or reminder a policy would plan, and why it waits.' })
 export class ScheduledNotice {
@@ -33,9 +39,24 @@ export class SimulationCounts {
   outsideWorkingHours!: number;
 }
 
+@ObjectType({
+  description:
+    'Orders already planned under the policy and not yet sent. An update or a retirement keeps ' +
+    'them as planned, under the version they were planned with; only messages published after ' +
+    'the change follow it (docs/domain.md 3.2).',
+})
+export class KeptAsPlanned {
+  @Field(() => Int, { description: 'Notices and service messages.' }) notices!: number;
+  @Field(() => Int) reminders!: number;
+}
+
 @ObjectType({ description: "Today's policies next to the changed one, over the same messages." })
 export class PolicySimulation {
   @Field(() => Int, { description: 'Messages published in the period.' }) messages!: number;
+  @Field(() => KeptAsPlanned, {
+    description: 'With policyId: what is already planned under it, which the change leaves as is.',
+  })
+  keptAsPlanned!: KeptAsPlanned;
   @Field(() => SimulationCounts) current!: SimulationCounts;
   @Field(() => SimulationCounts) changed!: SimulationCounts;
 }
@@ -58,11 +79,21 @@ export class PreviewResolver {
     @Arg('policyId', () => ID, { nullable: true }) policyId: string | null,
     @Arg('policy', () => PolicyInput, { nullable: true }) input: PolicyInput | null,
     @Arg('serviceCode', () => String, { defaultValue: '4255/10' }) serviceCode: string,
+    @Arg('classification', () => NoticeClassification, {
+      nullable: true,
+      description: "The sender's classification of the message; not given: the policy decides.",
+    })
+    classification: NoticeClassification | null,
     @Ctx() ctx: Context,
   ): Promise<ScheduledNotice[] | null> {
     requireScope(ctx.caller, Scope.VARSLING_ADMIN);
+    if (input && policyId) {
+      throw new ClientError(ErrorCode.BAD_USER_INPUT, 'Give policyId or policy, not both.', {
+        argument: 'policy',
+      });
+    }
     const rules = input ? validatePolicy(input) : await this.stored(ctx, policyId);
-    const effective = effectiveRules(rules, serviceCode);
+    const effective = effectiveRules(rules, serviceCode, classification as Classification | null);
     if (!effective) return [];
     const message = {
       recipientOrgnr: '000000000',
@@ -123,9 +154,11 @@ export class PreviewResolver {
         title: string;
         published_at: Date;
         read_at: Date | null;
+        classification: Classification | null;
       }>
     >(
-      `select recipient_orgnr, sender_orgnr, service_code, title, published_at, read_at
+      `select recipient_orgnr, sender_orgnr, service_code, title, published_at,
+         least(read_at, archived_at) as read_at, classification
        from message_event where published_at >= ? and published_at < ? order by published_at limit ?`,
       [from, to, MAX_MESSAGES + 1],
     );
@@ -152,7 +185,11 @@ export class PreviewResolver {
       const c = { notices: 0, reminders: 0, sms: 0, emails: 0, outsideWorkingHours: 0 };
       for (const m of messages) {
         const scope = { senderOrgnr: m.sender_orgnr, serviceCode: m.service_code };
-        const rules = effectiveRules(applicablePolicy(set, scope, now), m.service_code);
+        const rules = effectiveRules(
+          applicablePolicy(set, scope, now),
+          m.service_code,
+          m.classification,
+        );
         if (!rules) continue;
         const entry = directory.get(m.recipient_orgnr) ?? {
           name: m.recipient_orgnr,
@@ -189,7 +226,24 @@ export class PreviewResolver {
       }
       return c;
     };
-    return { messages: messages.length, current: count(policies), changed: count(variant) };
+    const kept = { notices: 0, reminders: 0 };
+    if (policyId) {
+      const planned = await ctx.em.getConnection().execute<Array<{ kind: string; n: string }>>(
+        `select kind, count(*) as n from notification_order
+         where policy_id = ? and status = 'Registered' group by kind`,
+        [policyId],
+      );
+      for (const p of planned) {
+        if (p.kind === 'REMINDER') kept.reminders += Number(p.n);
+        else kept.notices += Number(p.n);
+      }
+    }
+    return {
+      messages: messages.length,
+      keptAsPlanned: kept,
+      current: count(policies),
+      changed: count(variant),
+    };
   }
 
   private async stored(ctx: Context, id: string | null): Promise<PolicyRules> {

@@ -4,7 +4,14 @@ import type { Logger } from '../../../platform/runtime/logger.js';
 import type { MikroORM } from '../../../platform/db/orm.js';
 import type { PeerClient } from '../../../platform/http/peer.js';
 import { osloDate } from '../domain/calendar.js';
-import { effectiveRules, planOrders, type PlannedOrder } from '../domain/plan.js';
+import {
+  effectiveRules,
+  planOrders,
+  windowOf,
+  type Classification,
+  type PlannedOrder,
+  type PolicyRules,
+} from '../domain/plan.js';
 import { applicablePolicy } from '../domain/resolution.js';
 import { NotificationPolicy } from '../entities/NotificationPolicy.js';
 import { lookUp, type DirectoryEntry } from './directory.js';
@@ -20,13 +27,18 @@ export interface MessageEventRow {
   serviceCode: string;
   title: string;
   status: string;
+  /** The sender's classification (null: not given, the policies decide). */
+  classification: Classification | null;
   at: Date;
 }
 
 const CONSUMER = 'varsling.engine';
-/** Statuses after which a reminder is no longer wanted. */
+/** Statuses after which a reminder is no longer wanted: the message is handled. */
 const READ = new Set(['Read', 'Confirmed']);
+const ARCHIVED = new Set(['Archived']);
+/** A purge by the recipient stops every notice not yet sent, the first one too. */
 const PURGED = new Set(['PurgedByRecipient']);
+const CLASSIFICATIONS = new Set<string>(['VARSLINGSPLIKT', 'SERVICEMELDING', 'NONE']);
 
 export interface EngineOptions {
   orm: MikroORM;
@@ -65,6 +77,9 @@ export class Engine {
         serviceCode: String(raw.service_code),
         title: String(raw.title ?? ''),
         status: String(raw.status),
+        classification: CLASSIFICATIONS.has(String(raw.classification))
+          ? (raw.classification as Classification)
+          : null,
         at: raw.at as Date,
       }),
     });
@@ -136,16 +151,25 @@ export class Engine {
     policies: readonly NotificationPolicy[],
   ): Promise<void> {
     await run(
-      `insert into message_event (message_id, recipient_orgnr, sender_orgnr, service_code, title, published_at)
-       values (?, ?, ?, ?, ?, ?) on conflict do nothing`,
-      [e.messageId, e.recipientOrgnr, e.senderOrgnr, e.serviceCode, e.title, e.at],
+      `insert into message_event (message_id, recipient_orgnr, sender_orgnr, service_code, title,
+         published_at, classification)
+       values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing`,
+      [
+        e.messageId,
+        e.recipientOrgnr,
+        e.senderOrgnr,
+        e.serviceCode,
+        e.title,
+        e.at,
+        e.classification,
+      ],
     );
     const policy = applicablePolicy(
       policies,
       { senderOrgnr: e.senderOrgnr, serviceCode: e.serviceCode },
       e.at,
     );
-    const rules = effectiveRules(policy, e.serviceCode);
+    const rules = effectiveRules(policy, e.serviceCode, e.classification);
     if (!rules) return;
     const recipient = directory.get(e.recipientOrgnr);
     const orders = planOrders(
@@ -161,11 +185,18 @@ export class Engine {
       recipient ?? { emails: [], mobiles: [] },
     );
     for (const order of orders) {
+      if (order.alert) {
+        // Not silence: a varsel that is owed cannot reach the enhet at all.
+        this.o.log.error(
+          { messageId: e.messageId, recipient: e.recipientOrgnr, kind: order.kind },
+          'mandatory notice cancelled: the enhet has no varslingsadresse at all',
+        );
+      }
       const throttled =
         order.kind === 'SERVICE_MESSAGE' && policy?.throttlePerDay
           ? await this.overThrottle(run, e.recipientOrgnr, order.plannedAt, policy.throttlePerDay)
           : null;
-      await insertOrder(run, e, order, policy, throttled);
+      await insertOrder(run, e, order, policy, throttled, rules);
     }
   }
 
@@ -184,18 +215,29 @@ export class Engine {
 
   private async statusChanged(run: Run, e: MessageEventRow): Promise<void> {
     const read = READ.has(e.status);
+    const archived = ARCHIVED.has(e.status);
     const purged = PURGED.has(e.status);
-    if (!read && !purged) return;
+    if (!read && !archived && !purged) return;
     await run(
       `update message_event set read_at = case when ? then coalesce(read_at, ?) else read_at end,
+         archived_at = case when ? then coalesce(archived_at, ?) else archived_at end,
          purged_at = case when ? then coalesce(purged_at, ?) else purged_at end
        where message_id = ?`,
-      [read, e.at, purged, e.at, e.messageId],
+      [read, e.at, archived, e.at, purged, e.at, e.messageId],
     );
+    if (purged) {
+      // Every notice not yet sent: the first (deferred) one, a service message, the reminder.
+      await run(
+        `update notification_order set status = 'SendConditionNotMet', status_reason = ?
+         where message_id = ? and status = 'Registered'`,
+        ['purged by the recipient before it was sent', e.messageId],
+      );
+      return;
+    }
     await run(
       `update notification_order set status = 'SendConditionNotMet', status_reason = ?
        where message_id = ? and kind = 'REMINDER' and status = 'Registered'`,
-      [read ? 'read before the reminder' : 'purged before the reminder', e.messageId],
+      [read ? 'read before the reminder' : 'archived before the reminder', e.messageId],
     );
   }
 
@@ -212,12 +254,15 @@ async function insertOrder(
   order: PlannedOrder,
   policy: NotificationPolicy | null,
   throttled: string | null,
+  rules: PolicyRules,
 ): Promise<void> {
   const reason = throttled ?? order.cancelled;
+  const reminder = order.kind === 'REMINDER';
   const [row] = await run<{ id: string }>(
     `insert into notification_order (message_id, recipient_orgnr, kind, policy_id, policy_version,
-       status, status_reason, planned_at, deferrals)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb) on conflict (message_id, kind) do nothing returning id`,
+       status, status_reason, planned_at, deferrals, deviation, reminder_delay_days, sending_window)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::jsonb)
+     on conflict (message_id, kind) do nothing returning id`,
     [
       e.messageId,
       e.recipientOrgnr,
@@ -228,6 +273,10 @@ async function insertOrder(
       reason,
       order.plannedAt,
       JSON.stringify(order.deferrals),
+      order.deviation,
+      // What the dispatcher needs to plan the reminder again from the notice's actual sending.
+      reminder ? rules.reminderDelayDays : null,
+      reminder ? JSON.stringify(windowOf(rules)) : null,
     ],
   );
   if (!row || reason) return;
