@@ -112,9 +112,10 @@ async function order(
   const [created] = await q(
     `with m as (
        insert into varsling.message_event (message_id, recipient_orgnr, sender_orgnr,
-         service_code, title, published_at, read_at, purged_at)
+         service_code, title, published_at, read_at, purged_at, archived_at)
        values (gen_random_uuid(), '310000001', '974761076', '4255/1', 'Vedtak', now(),
-         case when $1 = 'read' then now() end, case when $1 = 'purged' then now() end)
+         case when $1 = 'read' then now() end, case when $1 = 'purged' then now() end,
+         case when $1 = 'archived' then now() end)
        returning message_id)
      insert into varsling.notification_order (message_id, recipient_orgnr, kind, status, planned_at)
      select message_id, '310000001', $2, 'Registered', now() from m returning id`,
@@ -229,6 +230,28 @@ describe('varsling dispatcher', () => {
     expect((await attempts(o.id)).map((a) => a.outcome)).toEqual(['failed', 'failed']);
     expect(await orderStatus(o.orderId)).toMatchObject({ status: 'Completed' });
     expect(mails).toHaveLength(0);
+  });
+
+  it('sends no notice at all for a purged message, and no reminder for an archived one', async () => {
+    // Issue 16 §5: a purge stops every notice not yet sent; archiving counts as handled.
+    const purgedNotice = await order([mailTo('c@bedrift.example')], { event: 'purged' });
+    const archivedReminder = await order([smsTo('+4791234568')], {
+      kind: 'REMINDER',
+      event: 'archived',
+    });
+    const archivedNotice = await order([mailTo('d@bedrift.example')], { event: 'archived' });
+    expect(await dispatcher().dispatchDue()).toBe(1);
+    expect(await orderStatus(purgedNotice.orderId)).toEqual({
+      status: 'SendConditionNotMet',
+      status_reason: 'purged by the recipient before it was sent',
+    });
+    expect(await orderStatus(archivedReminder.orderId)).toEqual({
+      status: 'SendConditionNotMet',
+      status_reason: 'archived before the reminder',
+    });
+    expect(await orderStatus(archivedNotice.orderId)).toMatchObject({ status: 'Completed' });
+    expect(mails.map((m) => m.to)).toEqual([['d@bedrift.example']]);
+    expect(texts).toEqual([]);
   });
 
   it('sends no reminder for a message that was read or purged', async () => {
