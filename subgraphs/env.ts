@@ -46,6 +46,10 @@ export const subgraphEnv = commonEnv.extend({
   SMS_PROVIDER_URL: optionalUrl(),
   /** Varsling: the sender name of SMS notices. */
   SMS_SENDER: z.string().default('Altinn'),
+  /** Varsling: how long a dispatcher's claim on a notice holds without renewal, in milliseconds. */
+  VARSLING_DISPATCH_LEASE_MS: positiveInt(60_000),
+  /** Varsling: a send with no answer by then is retried later (same Message-ID / key), in ms. */
+  VARSLING_SEND_TIMEOUT_MS: positiveInt(60_000),
 });
 
 export type SubgraphEnv = z.output<typeof subgraphEnv> & Record<string, unknown>;
@@ -70,6 +74,8 @@ export function settingsOf(env: SubgraphEnv, subgraph: Pick<SubgraphDefinition, 
         smtpFrom: env.SMTP_FROM,
         smsProviderUrl: env.SMS_PROVIDER_URL,
         smsSender: env.SMS_SENDER,
+        dispatchLeaseMs: env.VARSLING_DISPATCH_LEASE_MS,
+        sendTimeoutMs: env.VARSLING_SEND_TIMEOUT_MS,
       };
     default:
       return {};

@@ -11,6 +11,10 @@ export const settingsSchema = z.object({
   /** Send due notifications. */
   dispatch: z.boolean().default(true),
   dispatchIntervalMs: z.number().int().positive().default(1_000),
+  /** How long a claim on a notice holds without renewal (renewed every third of it). */
+  dispatchLeaseMs: z.number().int().positive().default(60_000),
+  /** A send with no answer by then is given up and retried later. */
+  sendTimeoutMs: z.number().int().positive().default(60_000),
   /** SMTP server (smtp://user:pass@host:port); unset: a local sink that logs. */
   smtpUrl: z.string().optional(),
   smtpFrom: z.string().default('Altinn <ikke-svar@altinn.no>'),

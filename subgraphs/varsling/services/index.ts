@@ -48,6 +48,8 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
         transports,
         log: runtime.log,
         intervalMs: settings.dispatchIntervalMs,
+        leaseMs: settings.dispatchLeaseMs,
+        sendTimeoutMs: settings.sendTimeoutMs,
       })
     : null;
   dispatcher?.start();
