@@ -38,6 +38,8 @@ export const subgraphEnv = commonEnv.extend({
   MELDINGSBOKS_PUBLISH_INTERVAL_MS: positiveInt(1_000),
   /** Meldingsboks: how long a firm's REGN/REVI role is trusted, in milliseconds (at most 60 000). */
   MELDINGSBOKS_ROLE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(60_000),
+  /** Meldingsboks: how long the outbox relay's lead holds unrenewed; a frozen leader is replaced after it (ms). */
+  MELDINGSBOKS_RELAY_LEASE_MS: positiveInt(10_000),
   /** Varsling: SMTP server for e-mail notices (smtp://user:pass@host:port); unset: logged only. */
   SMTP_URL: optionalUrl(),
   /** Varsling: the From of e-mail notices. */
@@ -67,6 +69,7 @@ export function settingsOf(env: SubgraphEnv, subgraph: Pick<SubgraphDefinition, 
         maxAttachmentBytes: env.MELDINGSBOKS_MAX_ATTACHMENT_BYTES,
         publishIntervalMs: env.MELDINGSBOKS_PUBLISH_INTERVAL_MS,
         roleCacheMs: env.MELDINGSBOKS_ROLE_CACHE_MS,
+        relayLeaseMs: env.MELDINGSBOKS_RELAY_LEASE_MS,
       };
     case 'varsling':
       return {

@@ -63,6 +63,8 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
     rawChannel: OUTBOX_RAW_CHANNEL,
     channel: OUTBOX_CHANNEL,
     lockName: 'meldingsboks.outbox.relay',
+    leaseTable: 'meldingsboks.relay_lease',
+    leaseMs: settings.relayLeaseMs,
     pollMs: settings.outboxPollMs,
     log: runtime.log,
   });
