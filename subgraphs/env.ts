@@ -40,6 +40,8 @@ export const subgraphEnv = commonEnv.extend({
   MELDINGSBOKS_ROLE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(60_000),
   /** Meldingsboks: how long the outbox relay's lead holds unrenewed; a frozen leader is replaced after it (ms). */
   MELDINGSBOKS_RELAY_LEASE_MS: positiveInt(10_000),
+  /** Meldingsboks: days outbox events are kept (and until every registered consumer has them). */
+  MELDINGSBOKS_OUTBOX_RETENTION_DAYS: positiveInt(30),
   /** Varsling: SMTP server for e-mail notices (smtp://user:pass@host:port); unset: logged only. */
   SMTP_URL: optionalUrl(),
   /** Varsling: the From of e-mail notices. */
@@ -70,6 +72,7 @@ export function settingsOf(env: SubgraphEnv, subgraph: Pick<SubgraphDefinition, 
         publishIntervalMs: env.MELDINGSBOKS_PUBLISH_INTERVAL_MS,
         roleCacheMs: env.MELDINGSBOKS_ROLE_CACHE_MS,
         relayLeaseMs: env.MELDINGSBOKS_RELAY_LEASE_MS,
+        outboxRetentionDays: env.MELDINGSBOKS_OUTBOX_RETENTION_DAYS,
       };
     case 'varsling':
       return {

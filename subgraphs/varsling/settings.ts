@@ -5,7 +5,10 @@ export const settingsSchema = z.object({
   /** Turn meldingsboks' events into notification orders (needs Enhetsregisteret as a peer). */
   engine: z.boolean().default(true),
   /** The schema-qualified outbox of meldingsboks and the channel its relay announces on. */
-  outboxTable: z.string().default('meldingsboks.outbox'),
+  /** Meldingsboks' event contract, version 1: the view varsling reads (never the outbox table). */
+  outboxTable: z.string().default('meldingsboks.events_v1'),
+  /** The contract's function by which varsling registers what it has handled (holds pruning). */
+  outboxAcknowledge: z.string().default('meldingsboks.acknowledge_events_v1'),
   outboxChannel: z.string().default('meldingsboks_outbox'),
   outboxPollMs: z.number().int().positive().default(1_000),
   /** Send due notifications. */

@@ -5,6 +5,7 @@ import { Migration20261121110000InboxIndex } from './Migration20261121110000Inbo
 import { Migration20261121120000OutboxRelay } from './Migration20261121120000OutboxRelay.js';
 import { Migration20261121130000OutboxPayload } from './Migration20261121130000OutboxPayload.js';
 import { Migration20261202400000RelayLease } from './Migration20261202400000RelayLease.js';
+import { Migration20261202410000EventContract } from './Migration20261202410000EventContract.js';
 
 /** Applied in order on start; append only. */
 export const migrations: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261121120000OutboxRelay', class: Migration20261121120000OutboxRelay },
   { name: 'Migration20261121130000OutboxPayload', class: Migration20261121130000OutboxPayload },
   { name: 'Migration20261202400000RelayLease', class: Migration20261202400000RelayLease },
+  { name: 'Migration20261202410000EventContract', class: Migration20261202410000EventContract },
 ];

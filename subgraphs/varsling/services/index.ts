@@ -32,6 +32,7 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
       orm: runtime.orm,
       databaseUrl: runtime.databaseUrl,
       outboxTable: settings.outboxTable,
+      outboxAcknowledge: settings.outboxAcknowledge,
       outboxChannel: settings.outboxChannel,
       pollMs: settings.outboxPollMs,
       enhetsregisteret,
