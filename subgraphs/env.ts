@@ -38,6 +38,10 @@ export const subgraphEnv = commonEnv.extend({
   MELDINGSBOKS_PUBLISH_INTERVAL_MS: positiveInt(1_000),
   /** Meldingsboks: how long a firm's REGN/REVI role is trusted, in milliseconds (at most 60 000). */
   MELDINGSBOKS_ROLE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(60_000),
+  /** Meldingsboks: how long the outbox relay's lead holds unrenewed; a frozen leader is replaced after it (ms). */
+  MELDINGSBOKS_RELAY_LEASE_MS: positiveInt(10_000),
+  /** Meldingsboks: days outbox events are kept (and until every registered consumer has them). */
+  MELDINGSBOKS_OUTBOX_RETENTION_DAYS: positiveInt(30),
   /** Varsling: SMTP server for e-mail notices (smtp://user:pass@host:port); unset: logged only. */
   SMTP_URL: optionalUrl(),
   /** Varsling: the From of e-mail notices. */
@@ -46,6 +50,10 @@ export const subgraphEnv = commonEnv.extend({
   SMS_PROVIDER_URL: optionalUrl(),
   /** Varsling: the sender name of SMS notices. */
   SMS_SENDER: z.string().default('Altinn'),
+  /** Varsling: how long a dispatcher's claim on a notice holds without renewal, in milliseconds. */
+  VARSLING_DISPATCH_LEASE_MS: positiveInt(60_000),
+  /** Varsling: a send with no answer by then is retried later (same Message-ID / key), in ms. */
+  VARSLING_SEND_TIMEOUT_MS: positiveInt(60_000),
 });
 
 export type SubgraphEnv = z.output<typeof subgraphEnv> & Record<string, unknown>;
@@ -63,6 +71,8 @@ export function settingsOf(env: SubgraphEnv, subgraph: Pick<SubgraphDefinition, 
         maxAttachmentBytes: env.MELDINGSBOKS_MAX_ATTACHMENT_BYTES,
         publishIntervalMs: env.MELDINGSBOKS_PUBLISH_INTERVAL_MS,
         roleCacheMs: env.MELDINGSBOKS_ROLE_CACHE_MS,
+        relayLeaseMs: env.MELDINGSBOKS_RELAY_LEASE_MS,
+        outboxRetentionDays: env.MELDINGSBOKS_OUTBOX_RETENTION_DAYS,
       };
     case 'varsling':
       return {
@@ -70,6 +80,8 @@ export function settingsOf(env: SubgraphEnv, subgraph: Pick<SubgraphDefinition, 
         smtpFrom: env.SMTP_FROM,
         smsProviderUrl: env.SMS_PROVIDER_URL,
         smsSender: env.SMS_SENDER,
+        dispatchLeaseMs: env.VARSLING_DISPATCH_LEASE_MS,
+        sendTimeoutMs: env.VARSLING_SEND_TIMEOUT_MS,
       };
     default:
       return {};

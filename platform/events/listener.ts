@@ -1,5 +1,12 @@
 import pg from 'pg';
 import type { Logger } from '../runtime/logger.js';
+import { longLived } from './connection.js';
+
+/**
+ * How often an idle LISTEN connection is asked a trivial query: a connection that died silently
+ * carries no notifications and no error, and only a query that goes unanswered reveals it.
+ */
+const HEARTBEAT_MS = 10_000;
 
 export interface ListenerOptions {
   databaseUrl: string;
@@ -32,7 +39,10 @@ export async function listen(options: ListenerOptions): Promise<Listener> {
   let closed = false;
 
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: options.databaseUrl });
+    const c = new pg.Client({
+      ...longLived(options.databaseUrl, 'outbox-listen'),
+      query_timeout: 5_000,
+    });
     // Without a listener, an 'error' event (the server went away) would crash the process.
     c.on('error', (err) => lost(c, err));
     c.on('end', () => lost(c));
@@ -79,11 +89,17 @@ export async function listen(options: ListenerOptions): Promise<Listener> {
   };
 
   await connect();
+  const heartbeat = setInterval(() => {
+    const c = client;
+    c?.query('select 1').catch((err: unknown) => lost(c, err as Error));
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
   return {
     close: async () => {
       if (closed) return;
       closed = true;
       clearTimeout(retry);
+      clearInterval(heartbeat);
       const c = client;
       client = undefined;
       await c?.end().catch(() => {});

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../runtime/logger.js';
+import { longLived } from './connection.js';
 import { listen, type Listener } from './listener.js';
 import { RowRing } from './ring.js';
 
@@ -58,7 +59,7 @@ export class OutboxTail<Row extends { position: number }> {
     this.pollMs = options.pollMs ?? 1000;
     this.batchSize = positive('batchSize', options.batchSize ?? 1000);
     positive('bufferSize', options.bufferSize ?? 10_000);
-    this.pool = new pg.Pool({ connectionString: options.databaseUrl, max: 3 });
+    this.pool = new pg.Pool({ ...longLived(options.databaseUrl, 'outbox-tail'), max: 3 });
     // An idle client's connection dropping must not crash the process; the next query reconnects.
     this.pool.on('error', (err) => options.log.warn({ err }, 'outbox pool connection lost'));
   }

@@ -32,6 +32,8 @@ export enum ErrorCode {
   RATE_LIMITED = 'RATE_LIMITED',
   /** The gateway is shedding load; HTTP 503 with `Retry-After`. */
   OVERLOADED = 'OVERLOADED',
+  /** A feed's cursor is older than the events still kept; `extensions.oldestCursor` is the oldest that is. */
+  CURSOR_EXPIRED = 'CURSOR_EXPIRED',
 }
 
 /** Longest error message sent to a client: longer ones (echoing a huge value) are cut. */

@@ -10,6 +10,13 @@ export const settingsSchema = z.object({
   roleCacheMs: z.number().int().min(0).max(60_000).default(60_000),
   /** Safety poll of the outbox when no NOTIFY arrives. */
   outboxPollMs: z.number().int().positive().default(1_000),
+  /** How long the outbox relay's lead holds unrenewed (each poll renews it): a frozen leader is
+   * replaced after at most this long. */
+  relayLeaseMs: z.number().int().positive().default(10_000),
+  /** Outbox rows are kept this long (and until every registered consumer has them), in days. */
+  outboxRetentionDays: z.number().positive().default(30),
+  /** How often the outbox is pruned. */
+  outboxPruneIntervalMs: z.number().int().positive().default(60_000),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

@@ -5,12 +5,19 @@ export const settingsSchema = z.object({
   /** Turn meldingsboks' events into notification orders (needs Enhetsregisteret as a peer). */
   engine: z.boolean().default(true),
   /** The schema-qualified outbox of meldingsboks and the channel its relay announces on. */
-  outboxTable: z.string().default('meldingsboks.outbox'),
+  /** Meldingsboks' event contract, version 1: the view varsling reads (never the outbox table). */
+  outboxTable: z.string().default('meldingsboks.events_v1'),
+  /** The contract's function by which varsling registers what it has handled (holds pruning). */
+  outboxAcknowledge: z.string().default('meldingsboks.acknowledge_events_v1'),
   outboxChannel: z.string().default('meldingsboks_outbox'),
   outboxPollMs: z.number().int().positive().default(1_000),
   /** Send due notifications. */
   dispatch: z.boolean().default(true),
   dispatchIntervalMs: z.number().int().positive().default(1_000),
+  /** How long a claim on a notice holds without renewal (renewed every third of it). */
+  dispatchLeaseMs: z.number().int().positive().default(60_000),
+  /** A send with no answer by then is given up and retried later. */
+  sendTimeoutMs: z.number().int().positive().default(60_000),
   /** SMTP server (smtp://user:pass@host:port); unset: a local sink that logs. */
   smtpUrl: z.string().optional(),
   smtpFrom: z.string().default('Altinn <ikke-svar@altinn.no>'),

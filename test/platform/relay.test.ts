@@ -21,6 +21,9 @@ beforeAll(async () => {
   await db.query(
     'create table rl.outbox (id bigserial primary key, position bigint unique, body text not null)',
   );
+  await db.query(
+    'create table rl.lease (name text primary key, holder text not null, token bigint not null, expires_at timestamptz not null)',
+  );
 });
 afterAll(async () => {
   await writers?.end();
@@ -34,6 +37,7 @@ const relay = () =>
     rawChannel: 'rl_raw',
     channel: 'rl_outbox',
     lockName: 'rl.relay',
+    leaseTable: 'rl.lease',
     log: logs.log,
     pollMs: 200,
   });

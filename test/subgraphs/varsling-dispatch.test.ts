@@ -4,10 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { claimDue } from '../../subgraphs/varsling/dispatch/claim.js';
 import {
   Dispatcher,
   type DispatcherOptions,
 } from '../../subgraphs/varsling/dispatch/Dispatcher.js';
+import { recordSent } from '../../subgraphs/varsling/dispatch/record.js';
 import {
   createTransports,
   type EmailMessage,
@@ -27,10 +29,19 @@ const q = (sql: string, params?: unknown[]) => fixture.db.query(sql, params);
 // What leaves the machine: a real SMTP server and a real HTTP SMS provider, both on loopback.
 const mails: Array<{ to: string[]; raw: string }> = [];
 const rejected = new Set<string>();
+/** How long the SMTP server takes to accept a message after its data, in ms. */
+let smtpAcceptMs = 0;
+let smtpSessions = 0;
+let smtpSessionsMax = 0;
 const smtp = new SMTPServer({
   authOptional: true,
   disabledCommands: ['STARTTLS'],
   logger: false,
+  onConnect: (_session, done) => {
+    smtpSessionsMax = Math.max(smtpSessionsMax, ++smtpSessions);
+    done();
+  },
+  onClose: () => void smtpSessions--,
   onRcptTo: (address, _session, done) =>
     done(rejected.has(address.address) ? new Error('550 mailbox unavailable') : null),
   onData: (stream, session, done) => {
@@ -38,17 +49,22 @@ const smtp = new SMTPServer({
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.on('end', () => {
       const to = session.envelope.rcptTo.map((r) => r.address);
-      mails.push({ to, raw: Buffer.concat(chunks).toString('utf8') });
-      done();
+      setTimeout(() => {
+        mails.push({ to, raw: Buffer.concat(chunks).toString('utf8') });
+        done();
+      }, smtpAcceptMs);
     });
   },
 });
 const texts: unknown[] = [];
+/** The Idempotency-Key header of every SMS request, refused ones included. */
+const smsKeys: string[] = [];
 let smsFailures = 0;
 const smsProvider: Server = createServer((req, res) => {
   let body = '';
   req.on('data', (c: Buffer) => (body += c.toString()));
   req.on('end', () => {
+    smsKeys.push(String(req.headers['idempotency-key']));
     if (smsFailures > 0) {
       smsFailures -= 1;
       return void res.writeHead(500).end('provider down');
@@ -83,7 +99,8 @@ afterAll(async () => {
   await new Promise((r) => smsProvider.close(r));
 });
 beforeEach(() => {
-  mails.length = texts.length = smsFailures = 0;
+  mails.length = texts.length = smsKeys.length = smsFailures = smtpAcceptMs = 0;
+  smtpSessionsMax = smtpSessions;
   rejected.clear();
 });
 // Each test sees only its own notifications.
@@ -290,7 +307,10 @@ describe('varsling dispatcher', () => {
     const capture = new LogCapture();
     const sentBy = [0, 0];
     const both = sentBy.map((_, i) => {
-      const email = { send: (m: EmailMessage) => (sentBy[i]!++, transports.email.send(m)) };
+      const email = {
+        send: (m: EmailMessage) => (sentBy[i]!++, transports.email.send(m)),
+        concurrency: transports.email.concurrency,
+      };
       const counted = { ...transports, email };
       return dispatcher({ batchSize: 3, intervalMs: 5, log: capture.log, transports: counted });
     });
@@ -308,15 +328,17 @@ describe('varsling dispatcher', () => {
     expect(counts).toEqual({ rows: 40, max: 1 });
   });
 
-  it('takes over from a dispatcher killed mid-batch when its lease expires: each sent once', async () => {
+  it('takes over from a worker that died mid-batch once its lease expires: each sent once', async () => {
     const addresses = ['k0', 'k1', 'k2', 'k3'].map((k) => `${k}@bedrift.example`);
     const o = await order(addresses.map((a) => mailTo(a)));
-    let calls = 0;
-    // Sends the first, then hangs forever on the rest: the process died mid-batch.
-    const send = (m: EmailMessage) =>
-      calls++ === 0 ? transports.email.send(m) : new Promise<never>(() => {});
-    void dispatcher({ transports: { ...transports, email: { send } }, leaseMs: 800 }).dispatchDue();
-    await until(async () => (await notification(o.id)).status === 'Succeeded');
+    // A worker claims the batch, sends and records the first, then dies: no more renewals.
+    const options = { batchSize: 10, leaseMs: 800, maxAttempts: 5 };
+    const { claimed } = await claimDue(fixture.subgraph.orm.em.fork(), options);
+    expect(claimed.map((n) => n.id).sort()).toEqual([...o.ids].sort());
+    const first = claimed.find((n) => n.id === o.id)!;
+    const m = { to: first.address, subject: '', text: first.body, messageId: `<${first.id}@x>` };
+    await transports.email.send(m);
+    await recordSent(fixture.subgraph.orm.em.fork(), first, null);
     const statuses = async () => (await Promise.all(o.ids.map(notification))).map((n) => n.status);
     expect(await statuses()).toEqual(['Succeeded', 'Sending', 'Sending', 'Sending']);
 
@@ -337,13 +359,9 @@ describe('varsling dispatcher', () => {
 
   it('fails, rather than repeats, a last attempt that left no outcome', async () => {
     const o = await order([mailTo('last@bedrift.example')]);
-    const hang = { send: () => new Promise<never>(() => {}) };
-    void dispatcher({
-      transports: { ...transports, email: hang },
-      leaseMs: 100,
-      maxAttempts: 1,
-    }).dispatchDue();
-    await until(async () => (await notification(o.id)).status === 'Sending');
+    // Claimed by a worker that died before it sent.
+    await claimDue(fixture.subgraph.orm.em.fork(), { batchSize: 10, leaseMs: 100, maxAttempts: 1 });
+    expect(await notification(o.id)).toMatchObject({ status: 'Sending' });
     await sleep(150);
     expect(await dispatcher({ maxAttempts: 1 }).dispatchDue()).toBe(1);
     expect(await notification(o.id)).toMatchObject({
@@ -354,6 +372,81 @@ describe('varsling dispatcher', () => {
     expect((await attempts(o.id)).map((a) => a.outcome)).toEqual(['abandoned']);
     expect(await orderStatus(o.orderId)).toMatchObject({ status: 'Completed' });
     expect(mails).toHaveLength(0);
+  });
+
+  it('an SMTP server slower than the lease: leases are renewed, each notice sent exactly once', async () => {
+    // Each message takes 400 ms to be accepted; 5 connections; 12 notices: the last ones wait
+    // ~1 s in the queue, far past a 300 ms lease that nobody renewed.
+    smtpAcceptMs = 400;
+    const addresses = Array.from({ length: 12 }, (_, i) => `slow${i}@bedrift.example`);
+    for (const a of addresses) await order([mailTo(a)]);
+    const two = [0, 1].map(() => dispatcher({ leaseMs: 300, intervalMs: 20, batchSize: 50 }));
+    two.forEach((d) => d.start());
+    await until(async () => (await open()) === 0, 20_000);
+    await Promise.all(two.map((d) => d.stop()));
+    const received = mails.flatMap((m) => m.to);
+    expect(received.sort()).toEqual([...addresses].sort()); // each once: no repeat
+    const [counts] = await q(
+      `select count(*)::int as rows, max(attempt) as max,
+              count(*) filter (where outcome = 'sent')::int as sent
+       from varsling.notification_attempt a
+       join varsling.notification n on n.id = a.notification_id where n.address = any($1)`,
+      [addresses],
+    );
+    expect(counts).toEqual({ rows: 12, max: 1, sent: 12 });
+    // Never more sends at once than the pool has connections.
+    expect(transports.email.concurrency).toBe(5);
+    expect(smtpSessionsMax).toBeLessThanOrEqual(5);
+  });
+
+  it("an e-mail carries its notice's own Message-ID, the same on a retry", async () => {
+    rejected.add('flaky@bedrift.example');
+    const { id } = await order([mailTo('flaky@bedrift.example')]);
+    const d = dispatcher({ backoffMs: 10 });
+    expect(await d.dispatchDue()).toBe(1);
+    expect(await notification(id)).toMatchObject({ status: 'New', attempts: 1 });
+    rejected.clear();
+    await sleep(20);
+    expect(await d.dispatchDue()).toBe(1);
+    expect(mails).toHaveLength(1);
+    const messageId = /^Message-ID: (.*)\r$/im.exec(mails[0]!.raw)?.[1];
+    expect(messageId).toBe(`<${id}@varsling.dpv-graph>`);
+    expect((await notification(id)).provider_id).toBe(messageId);
+  });
+
+  it('an SMS carries an idempotency key, the same on every attempt of one notice', async () => {
+    smsFailures = 2;
+    const a = await order([smsTo('+4791234567')]);
+    const b = await order([smsTo('+4797654321')]);
+    const d = dispatcher({ backoffMs: 10 });
+    await until(async () => (await d.dispatchDue(), (await open()) === 0));
+    expect(texts).toHaveLength(2);
+    expect(smsKeys).toHaveLength(4); // two refused, then one each
+    const keyOf = (id: string) => `dpv-varsling-${id}`;
+    expect(new Set(smsKeys)).toEqual(new Set([keyOf(a.id), keyOf(b.id)]));
+    expect(smsKeys.filter((k) => k === keyOf(a.id)).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('gives up a send with no answer in time and retries it later under the same key', async () => {
+    const { id } = await order([smsTo('+4791234567')]);
+    let calls = 0;
+    const keys: string[] = [];
+    const sms = {
+      concurrency: 1,
+      send: (m: { idempotencyKey: string; to: string; text: string }) => {
+        keys.push(m.idempotencyKey);
+        return calls++ === 0 ? new Promise<never>(() => {}) : transports.sms.send(m);
+      },
+    };
+    const d = dispatcher({ transports: { ...transports, sms }, sendTimeoutMs: 200, backoffMs: 10 });
+    expect(await d.dispatchDue()).toBe(1);
+    expect(await notification(id)).toMatchObject({ status: 'New', attempts: 1 });
+    expect((await notification(id)).failure_reason).toMatch(/no answer within 200 ms/);
+    await sleep(20);
+    expect(await d.dispatchDue()).toBe(1);
+    expect(await notification(id)).toMatchObject({ status: 'Accepted', attempts: 2 });
+    expect(keys).toEqual([`dpv-varsling-${id}`, `dpv-varsling-${id}`]);
+    expect(smsKeys).toEqual([`dpv-varsling-${id}`]);
   });
 
   it('names the reason when the SMS provider cannot be reached', async () => {
@@ -367,7 +460,11 @@ describe('varsling dispatcher', () => {
       smtpFrom: 'a@b.no',
     };
     await expect(
-      createTransports(settings, silent).sms.send({ to: '+4791234567', text: 't' }),
+      createTransports(settings, silent).sms.send({
+        to: '+4791234567',
+        text: 't',
+        idempotencyKey: 'k',
+      }),
     ).rejects.toThrow(/^SMS provider unreachable: fetch failed: connect ECONNREFUSED/);
   });
 

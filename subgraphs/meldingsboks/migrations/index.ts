@@ -5,6 +5,8 @@ import { Migration20261121110000InboxIndex } from './Migration20261121110000Inbo
 import { Migration20261121120000OutboxRelay } from './Migration20261121120000OutboxRelay.js';
 import { Migration20261121130000OutboxPayload } from './Migration20261121130000OutboxPayload.js';
 import { Migration20261202200000Classification } from './Migration20261202200000Classification.js';
+import { Migration20261202400000RelayLease } from './Migration20261202400000RelayLease.js';
+import { Migration20261202410000EventContract } from './Migration20261202410000EventContract.js';
 
 /** Applied in order on start; append only. */
 export const migrations: MigrationObject[] = [
@@ -17,4 +19,6 @@ export const migrations: MigrationObject[] = [
     name: 'Migration20261202200000Classification',
     class: Migration20261202200000Classification,
   },
+  { name: 'Migration20261202400000RelayLease', class: Migration20261202400000RelayLease },
+  { name: 'Migration20261202410000EventContract', class: Migration20261202410000EventContract },
 ];

@@ -7,6 +7,7 @@ import { preview } from '../../../platform/graphql/preview.js';
 import { recordStart } from '../../../platform/graphql/subscriptionStart.js';
 import { AccessPolicy, viewAllows } from '../access.js';
 import type { Context } from '../context.js';
+import { prunedThrough } from '../services/pruner.js';
 import { Message } from '../entities/Message.js';
 import { createLoaders } from '../loaders/index.js';
 import type { OutboxEvent } from '../services/index.js';
@@ -79,6 +80,14 @@ async function feed(ctx: Context, spec: Feed): Promise<AsyncIterableIterator<Mes
     throw new ClientError(ErrorCode.BAD_USER_INPUT, 'after is not a cursor this feed gave out.', {
       argument: 'after',
     });
+  }
+  const oldest = spec.after ? await prunedThrough(ctx.em) : 0;
+  if (start < oldest) {
+    throw new ClientError(
+      ErrorCode.CURSOR_EXPIRED,
+      'after is older than the events still kept: resume from oldestCursor, or start afresh.',
+      { argument: 'after', oldestCursor: encodeCursor([oldest]) },
+    );
   }
   recordStart(ctx, encodeCursor([start]));
   const stop = new AbortController();

@@ -3,6 +3,7 @@ import { OutboxTail } from '../../../platform/events/tail.js';
 import { PeerClient } from '../../../platform/http/peer.js';
 import type { SubgraphRuntime, SubgraphServices } from '../../../platform/subgraph.js';
 import { settingsSchema, type Settings } from '../settings.js';
+import { OutboxPruner } from './pruner.js';
 import { Publisher } from './publisher.js';
 import { RoleChecker } from './roles.js';
 import { OUTBOX_CHANNEL, OUTBOX_RAW_CHANNEL, OUTBOX_TABLE } from './store.js';
@@ -23,6 +24,7 @@ export interface Services extends SubgraphServices {
   roles: RoleChecker;
   events: OutboxTail<OutboxEvent>;
   publisher: Publisher;
+  pruner: OutboxPruner;
 }
 
 /**
@@ -63,6 +65,8 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
     rawChannel: OUTBOX_RAW_CHANNEL,
     channel: OUTBOX_CHANNEL,
     lockName: 'meldingsboks.outbox.relay',
+    leaseTable: 'meldingsboks.relay_lease',
+    leaseMs: settings.relayLeaseMs,
     pollMs: settings.outboxPollMs,
     log: runtime.log,
   });
@@ -75,13 +79,24 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
   }
   const publisher = new Publisher(runtime.orm, settings.publishIntervalMs, runtime.log);
   publisher.start();
+  const pruner = new OutboxPruner(
+    runtime.orm,
+    {
+      retentionMs: settings.outboxRetentionDays * 86_400_000,
+      intervalMs: settings.outboxPruneIntervalMs,
+    },
+    runtime.log,
+  );
+  pruner.start();
   return {
     settings,
     enhetsregisteret,
     roles: new RoleChecker(enhetsregisteret, settings.roleCacheMs),
     events,
     publisher,
+    pruner,
     close: async () => {
+      await pruner.stop();
       await publisher.stop();
       await events.close();
       await relay.close();

@@ -2,8 +2,14 @@ import { UnreachableCaseError } from '../../../platform/graphql/errors.js';
 import type { Logger } from '../../../platform/runtime/logger.js';
 import type { MikroORM } from '../../../platform/db/orm.js';
 import { claimDue, type Claimed } from './claim.js';
-import { recordFailed, recordSent } from './record.js';
-import { reasonOf, type Transports } from './transports.js';
+import { recordFailed, recordSent, renewLeases } from './record.js';
+import {
+  noticeMessageId,
+  reasonOf,
+  smsIdempotencyKey,
+  TransportError,
+  type Transports,
+} from './transports.js';
 
 export interface DispatcherOptions {
   orm: MikroORM;
@@ -14,10 +20,16 @@ export interface DispatcherOptions {
   /** Notifications claimed per pass. @default 50 */
   batchSize?: number;
   /**
-   * How long a claim holds, in ms, before another worker may take the notification over. Keep it
-   * above the transports' own timeouts, or a slow send may be repeated. @default 60_000
+   * How long a claim holds, in ms, before another worker may take the notification over. The
+   * worker renews it every third of this while the notification waits or is being sent, so only
+   * a worker that died or froze loses it. @default 60_000
    */
   leaseMs?: number;
+  /**
+   * A send with no answer by then is given up and retried later (with the same Message-ID or
+   * idempotency key), in ms. @default 60_000
+   */
+  sendTimeoutMs?: number;
   /** Attempts before a notification is `Failed`; a takeover counts as one. @default 5 */
   maxAttempts?: number;
   /** Delay before the first retry, in ms; each further retry waits twice as long. @default 30_000 */
@@ -36,6 +48,7 @@ export class Dispatcher {
   private readonly intervalMs: number;
   private readonly batchSize: number;
   private readonly leaseMs: number;
+  private readonly sendTimeoutMs: number;
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
   private timer: NodeJS.Timeout | undefined;
@@ -50,6 +63,7 @@ export class Dispatcher {
     this.intervalMs = options.intervalMs ?? 1000;
     this.batchSize = options.batchSize ?? 50;
     this.leaseMs = options.leaseMs ?? 60_000;
+    this.sendTimeoutMs = options.sendTimeoutMs ?? 60_000;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.backoffMs = options.backoffMs ?? 30_000;
   }
@@ -96,21 +110,52 @@ export class Dispatcher {
     if (suppressed > 0)
       this.log.info({ orders: suppressed }, 'reminders not sent: message read or purged');
     if (exhausted > 0) this.log.warn({ exhausted }, 'notifications failed: last attempt abandoned');
-    const done = await Promise.all(claimed.map((n) => this.deliver(n)));
-    return exhausted + done.filter(Boolean).length;
+    if (claimed.length === 0) return exhausted;
+    // Leases are renewed while notifications wait for a connection or are being sent: time in
+    // the queue never lets another worker take one over from a worker that is alive.
+    const unfinished = new Map(claimed.map((n) => [n.id, n]));
+    const heartbeat = setInterval(() => {
+      renewLeases(this.orm.em.fork(), [...unfinished.values()], this.leaseMs).catch(
+        (err: unknown) => this.log.warn({ err }, 'renewing notification leases failed'),
+      );
+    }, this.leaseMs / 3);
+    heartbeat.unref();
+    try {
+      const slots = {
+        EMAIL: limiter(this.transports.email.concurrency),
+        SMS: limiter(this.transports.sms.concurrency),
+      };
+      const done = await Promise.all(
+        claimed.map((n) =>
+          slots[n.channel](() => this.deliver(n)).finally(() => unfinished.delete(n.id)),
+        ),
+      );
+      return exhausted + done.filter(Boolean).length;
+    } finally {
+      clearInterval(heartbeat);
+    }
   }
 
   /** Sends one claimed notification and records the outcome; false if that could not be recorded. */
   private async deliver(n: Claimed): Promise<boolean> {
+    const at = { notification: n.id, channel: n.channel, attempt: n.attempt };
+    // The fence: the lease is extended, and checked to be still ours, just before the send.
+    const held = await renewLeases(this.orm.em.fork(), [n], this.leaseMs).catch((err: unknown) => {
+      this.log.warn({ ...at, err }, 'could not renew a lease before sending: not sent now');
+      return new Set<string>();
+    });
+    if (!held.has(n.id)) {
+      this.log.warn(at, 'lease lost before the send: left to the worker that holds it');
+      return false;
+    }
     let sent: { id: string | null } | undefined;
     let reason = '';
     try {
-      sent = await this.send(n);
+      sent = await withTimeout(this.send(n), this.sendTimeoutMs);
     } catch (err) {
       reason = reasonOf(err);
     }
     const em = this.orm.em.fork();
-    const at = { notification: n.id, channel: n.channel, attempt: n.attempt };
     try {
       if (sent) {
         if (await recordSent(em, n, sent.id)) this.log.debug(at, 'notification sent');
@@ -135,11 +180,44 @@ export class Dispatcher {
           to: n.address,
           subject: n.subject ?? '',
           text: n.body,
+          messageId: noticeMessageId(n.id),
         });
       case 'SMS':
-        return this.transports.sms.send({ to: n.address, text: n.body });
+        return this.transports.sms.send({
+          to: n.address,
+          text: n.body,
+          idempotencyKey: smsIdempotencyKey(n.id),
+        });
       default:
         throw new UnreachableCaseError(n.channel);
     }
   }
+}
+
+/** Runs at most `n` of the tasks given to it at once, the others in the order they came. */
+function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    if (running >= n) await new Promise<void>((r) => waiting.push(r));
+    running += 1;
+    try {
+      return await task();
+    } finally {
+      running -= 1;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** `work`, or a TransportError after `ms` with no answer (the send may still have gone out). */
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new TransportError(`no answer within ${ms} ms (it may have been sent)`)),
+      ms,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -131,3 +131,28 @@ export async function completeOrders(run: Run, orderIds: readonly string[]): Pro
     [[...new Set(orderIds)], [...FINAL_STATUSES]],
   );
 }
+
+/**
+ * Extends the leases of `held` that are still this worker's (same attempt, still `Sending`) by
+ * `leaseMs` from now; returns the ids it extended. A notification missing from the answer was
+ * taken over (the lease had lapsed) or finished: it must not be sent by this worker.
+ */
+export async function renewLeases(
+  em: EntityManager,
+  held: readonly Claimed[],
+  leaseMs: number,
+): Promise<Set<string>> {
+  if (held.length === 0) return new Set();
+  const rows = await inTransaction(em, (run) =>
+    run<{ id: string }>(
+      `update notification n
+       set claimed_until = now() + ?::float8 * interval '1 millisecond'
+       from unnest(string_to_array(?, ','), string_to_array(?, ',')::int[]) as held(id, attempt)
+       where n.id::text = held.id and n.attempts = held.attempt and n.status = 'Sending'
+         and n.claimed_until >= now()
+       returning n.id::text as id`,
+      [leaseMs, held.map((n) => n.id).join(','), held.map((n) => n.attempt).join(',')],
+    ),
+  );
+  return new Set(rows.map((r) => r.id));
+}

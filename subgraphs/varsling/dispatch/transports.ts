@@ -7,17 +7,31 @@ export interface EmailMessage {
   to: string;
   subject: string;
   text: string;
+  /**
+   * The notice's own Message-ID, the same on every attempt: SMTP cannot be asked whether a send
+   * went out, so a repeat is possible, and a receiving system can drop it by this id.
+   */
+  messageId: string;
 }
 
 export interface SmsMessage {
   to: string;
   text: string;
+  /** The same on every attempt of one notice: the provider drops a repeat it has already taken. */
+  idempotencyKey: string;
 }
 
-/** Where notices leave the machine. `send` resolves with the provider's id, or throws. */
+/** One way out: `send` resolves with the provider's id, or throws. */
+export interface Transport<M> {
+  send(m: M): Promise<{ id: string | null }>;
+  /** How many sends it takes at once (its connection pool); the dispatcher sends no more. */
+  readonly concurrency: number;
+}
+
+/** Where notices leave the machine. */
 export interface Transports {
-  email: { send(m: EmailMessage): Promise<{ id: string | null }> };
-  sms: { send(m: SmsMessage): Promise<{ id: string | null }> };
+  email: Transport<EmailMessage>;
+  sms: Transport<SmsMessage>;
   close(): Promise<void>;
 }
 
@@ -43,12 +57,29 @@ export class TransportError extends Error {
 /** How long the SMS provider has to answer. */
 export const SMS_TIMEOUT_MS = 10_000;
 
+/** SMS requests in flight at once. */
+export const SMS_CONCURRENCY = 10;
+
+/** The header that carries an SMS's idempotency key (as Stripe's and the IETF draft's APIs name it). */
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+
+/** A notice's stable Message-ID: one per notification, whatever the attempt. */
+export function noticeMessageId(notificationId: string): string {
+  return `<${notificationId}@varsling.dpv-graph>`;
+}
+
+/** The stable idempotency key of an SMS notification. */
+export function smsIdempotencyKey(notificationId: string): string {
+  return `dpv-varsling-${notificationId}`;
+}
+
 /**
  * SMTP timeouts, kept well below the dispatcher's lease: a send that hangs must fail before
  * another worker may take the notification over (nodemailer's own socket timeout is 10 min).
  */
 const SMTP_DEFAULTS: Record<string, string> = {
   pool: 'true',
+  maxConnections: '5',
   connectionTimeout: '10000',
   greetingTimeout: '10000',
   socketTimeout: '30000',
@@ -71,6 +102,7 @@ export function createTransports(settings: TransportSettings, log: Logger): Tran
           return { id: `dev-${randomUUID()}` };
         },
         close: () => undefined,
+        concurrency: 5,
       };
   const sms = settings.smsProviderUrl
     ? httpSms(settings.smsProviderUrl, settings.smsSender)
@@ -82,10 +114,11 @@ export function createTransports(settings: TransportSettings, log: Logger): Tran
           );
           return { id: `dev-${randomUUID()}` };
         },
+        concurrency: SMS_CONCURRENCY,
       };
   return {
-    email: { send: (m) => email.send(m) },
-    sms: { send: (m) => sms.send(m) },
+    email: { send: (m) => email.send(m), concurrency: email.concurrency },
+    sms: { send: (m) => sms.send(m), concurrency: sms.concurrency },
     close: async () => email.close(),
   };
 }
@@ -96,10 +129,20 @@ function smtpTransport(smtpUrl: string, from: string) {
     if (!url.searchParams.has(key)) url.searchParams.set(key, value);
   }
   const mailer = createTransport(url.toString());
+  const pooled = url.searchParams.get('pool') === 'true';
+  const connections = Number(url.searchParams.get('maxConnections'));
   return {
+    // One send per pooled connection: more would queue inside nodemailer, out of our sight.
+    concurrency: pooled && connections > 0 ? connections : 1,
     send: async (m: EmailMessage) => {
       try {
-        const info = await mailer.sendMail({ from, to: m.to, subject: m.subject, text: m.text });
+        const info = await mailer.sendMail({
+          from,
+          to: m.to,
+          subject: m.subject,
+          text: m.text,
+          messageId: m.messageId,
+        });
         return { id: typeof info.messageId === 'string' ? info.messageId : null };
       } catch (err) {
         throw new TransportError(`SMTP: ${reasonOf(err)}`, { cause: err });
@@ -111,12 +154,17 @@ function smtpTransport(smtpUrl: string, from: string) {
 
 function httpSms(providerUrl: string, from: string) {
   return {
+    concurrency: SMS_CONCURRENCY,
     send: async (m: SmsMessage) => {
       let res: Response;
       try {
         res = await fetch(providerUrl, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            [IDEMPOTENCY_KEY_HEADER]: m.idempotencyKey,
+          },
           body: JSON.stringify({ from, to: m.to, text: m.text }),
           signal: AbortSignal.timeout(SMS_TIMEOUT_MS),
         });

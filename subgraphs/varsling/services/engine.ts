@@ -46,6 +46,8 @@ export interface EngineOptions {
   /** Schema-qualified outbox of meldingsboks, and the channel its relay announces on. */
   outboxTable: string;
   outboxChannel: string;
+  /** The contract's function `(consumer, position)` that registers what was handled. */
+  outboxAcknowledge: string;
   enhetsregisteret: PeerClient;
   log: Logger;
   pollMs?: number;
@@ -93,7 +95,12 @@ export class Engine {
         'select position from consumer_position where consumer = ?',
         [CONSUMER],
       );
-    this.loop = this.run(Number(row?.position ?? 0));
+    const position = Number(row?.position ?? 0);
+    // Registered before the first event: pruning never passes what this engine has not handled.
+    await this.o.orm.em
+      .getConnection()
+      .execute(`select ${this.o.outboxAcknowledge}(?, ?)`, [CONSUMER, position]);
+    this.loop = this.run(position);
   }
 
   private async run(from: number): Promise<void> {
@@ -137,10 +144,12 @@ export class Engine {
         if (e.kind === 'Published') await this.published(run, e, directory, policies);
         else await this.statusChanged(run, e);
       }
+      const handled = fresh[fresh.length - 1]!.position;
       await run('update consumer_position set position = ? where consumer = ?', [
-        fresh[fresh.length - 1]!.position,
+        handled,
         CONSUMER,
       ]);
+      await run(`select ${this.o.outboxAcknowledge}(?, ?)`, [CONSUMER, handled]);
     });
   }
 

@@ -32,6 +32,7 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
       orm: runtime.orm,
       databaseUrl: runtime.databaseUrl,
       outboxTable: settings.outboxTable,
+      outboxAcknowledge: settings.outboxAcknowledge,
       outboxChannel: settings.outboxChannel,
       pollMs: settings.outboxPollMs,
       enhetsregisteret,
@@ -48,6 +49,8 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
         transports,
         log: runtime.log,
         intervalMs: settings.dispatchIntervalMs,
+        leaseMs: settings.dispatchLeaseMs,
+        sendTimeoutMs: settings.sendTimeoutMs,
       })
     : null;
   dispatcher?.start();
