@@ -119,7 +119,7 @@ export class InternalIdentity {
 }
 
 /** Used only outside production, so that `npm start` needs no configuration. */
-const DEVELOPMENT_SECRET = 'dpv-graph development only: never use this secret in production';
+export const DEVELOPMENT_SECRET = 'dpv-graph development only: never use this secret in production';
 
 /**
  * The internal identity from configuration: signs with INTERNAL_AUTH_SECRET and also accepts
