@@ -111,7 +111,7 @@ export class InternalIdentity {
     const key = this.accepted.get(header.kid);
     if (!key) {
       throw new errors.JWKSNoMatchingKey(
-        `unknown key id ${JSON.stringify(header.kid.slice(0, 32))} (accepted: ${this.acceptedKeyIds.join(', ')})`,
+        `unknown key id ${JSON.stringify(String(header.kid).slice(0, 32))} (accepted: ${this.acceptedKeyIds.join(', ')})`,
       );
     }
     return key;
