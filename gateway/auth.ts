@@ -14,6 +14,17 @@ export interface AuthOptions {
   jwksUrl?: string | undefined;
   issuer?: string | undefined;
   audience?: string | undefined;
+  /**
+   * The JWKS is fetched on first use and kept this long; a token verified with it is kept no
+   * longer either, so a key the provider removes stops being accepted within twice this.
+   * @default 600 000 (10 min)
+   */
+  jwksCacheMaxAgeMs?: number | undefined;
+  /**
+   * A token naming a key the kept JWKS lacks makes the gateway fetch it again, at most once in
+   * this long; in between such tokens are refused (401). @default 30 000
+   */
+  jwksCooldownMs?: number | undefined;
   /** Development (no JWKS): the key pair kept here, created on first use. */
   devKeyPath: string;
   /** Longest lifetime accepted, in seconds: `exp − iat` and `exp − now`. @default 86 400 */
@@ -32,6 +43,9 @@ export interface Authenticator {
 /** The default longest token lifetime: a day. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 86_400;
 const CLOCK_TOLERANCE_SECONDS = 5;
+/** jose's defaults, named. */
+export const JWKS_CACHE_MAX_AGE_MS = 600_000;
+export const JWKS_COOLDOWN_MS = 30_000;
 
 export async function createAuthenticator(options: AuthOptions): Promise<Authenticator> {
   const maxLifetime = options.maxLifetimeSeconds ?? MAX_TOKEN_LIFETIME_SECONDS;
@@ -39,11 +53,24 @@ export async function createAuthenticator(options: AuthOptions): Promise<Authent
     if (!options.issuer || !options.audience) {
       throw new Error('AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE');
     }
-    const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
-    return authenticator('jwks', jwks, options.issuer, options.audience, maxLifetime);
+    const cacheMaxAge = options.jwksCacheMaxAgeMs ?? JWKS_CACHE_MAX_AGE_MS;
+    // jose refetches on a `kid` it does not hold (after the cooldown) and once the copy is older
+    // than cacheMaxAge; concurrent refetches share one request.
+    const jwks = createRemoteJWKSet(new URL(options.jwksUrl), {
+      cacheMaxAge,
+      cooldownDuration: options.jwksCooldownMs ?? JWKS_COOLDOWN_MS,
+    });
+    return authenticator('jwks', jwks, options.issuer, options.audience, maxLifetime, cacheMaxAge);
   }
   const { publicKey } = await loadDevKeyPair(options.devKeyPath);
-  return authenticator('development', publicKey, DEV_ISSUER, DEV_AUDIENCE, maxLifetime);
+  return authenticator(
+    'development',
+    publicKey,
+    DEV_ISSUER,
+    DEV_AUDIENCE,
+    maxLifetime,
+    Number.POSITIVE_INFINITY,
+  );
 }
 
 /** Verified tokens kept (each until it expires). */
@@ -55,11 +82,14 @@ function authenticator(
   issuer: string,
   audience: string,
   maxLifetime: number,
+  /** How long a verified token is kept at most (besides its expiry). */
+  keepVerifiedMs: number,
 ): Authenticator {
   // A token verified once stays good until it expires: verified callers are kept by token, so
   // a client's every request does not pay for a signature check. Each entry lives until its
-  // token's expiry (lru-cache's ttl, on its own monotonic clock); a hit is also checked against
-  // the wall clock the token's `exp` is on.
+  // token's expiry (lru-cache's ttl, on its own monotonic clock), and with a JWKS no longer than
+  // the JWKS itself is kept, so that a removed key's tokens are checked again; a hit is also
+  // checked against the wall clock the token's `exp` is on.
   const verified = new LRUCache<string, { caller: Caller; expiresAt: number }>({
     max: MAX_VERIFIED,
   });
@@ -96,7 +126,7 @@ function authenticator(
         expiresAt: payload.exp! * 1000,
       };
       // Not kept when already past `exp` (within the clock tolerance): a ttl of 0 is forever.
-      const ttl = result.expiresAt - Date.now();
+      const ttl = Math.min(result.expiresAt - Date.now(), keepVerifiedMs);
       if (ttl > 0) verified.set(token, result, { ttl });
       return result;
     } catch (err) {

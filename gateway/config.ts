@@ -17,6 +17,8 @@ export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<
     jwksUrl: env.AUTH_JWKS_URL,
     issuer: env.AUTH_ISSUER,
     audience: env.AUTH_AUDIENCE,
+    jwksCacheMaxAgeMs: env.AUTH_JWKS_CACHE_MAX_AGE_S * 1000,
+    jwksCooldownMs: env.AUTH_JWKS_COOLDOWN_S * 1000,
     devKeyPath: path.resolve(env.AUTH_DEV_KEY_PATH),
     maxLifetimeSeconds: env.AUTH_MAX_TOKEN_LIFETIME_S,
   });

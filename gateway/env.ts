@@ -18,6 +18,10 @@ export const gatewayEnv = commonEnv.extend({
   AUTH_JWKS_URL: optionalUrl(),
   AUTH_ISSUER: z.string().optional(),
   AUTH_AUDIENCE: z.string().optional(),
+  /** How long the JWKS (and a token verified with it) is kept, in seconds. */
+  AUTH_JWKS_CACHE_MAX_AGE_S: positiveInt(600),
+  /** A token with a `kid` the kept JWKS lacks refetches it at most once in this many seconds. */
+  AUTH_JWKS_COOLDOWN_S: positiveInt(30),
   /** Development identity (no JWKS): the key pair `npm run token` signs with. */
   AUTH_DEV_KEY_PATH: z.string().default(DEV_KEY_PATH),
   /** Longest token lifetime accepted (exp − iat, and exp − now), in seconds. */

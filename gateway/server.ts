@@ -98,6 +98,7 @@ export interface RunningGateway extends HttpService {
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const log = options.log.child({ component: 'gateway' });
+  log.info({ signsWith: options.identity.keyId }, 'internal identity keys');
   const supergraphSdl = await readFile(options.supergraphPath, 'utf8');
   const subgraphs = subgraphsOf(supergraphSdl).map((s) => ({
     name: s.name,

@@ -114,6 +114,11 @@ export async function startSubgraph<Ctx extends SubgraphContext, Services extend
   options: StartSubgraphOptions,
 ): Promise<RunningSubgraph> {
   const log = options.log.child({ subgraph: def.name });
+  // Key ids, never secrets: what to compare across processes during a rotation.
+  log.info(
+    { signsWith: options.identity.keyId, accepts: options.identity.acceptedKeyIds },
+    'internal identity keys',
+  );
   const orm = await openOrm({
     url: options.databaseUrl,
     schema: def.dbSchema,

@@ -33,6 +33,11 @@ export const commonEnv = z.object({
     (v) => (v === '' ? undefined : v),
     z.string().min(32, 'must be at least 32 characters').optional(),
   ),
+  /** A second secret subgraphs accept (never sign with) while INTERNAL_AUTH_SECRET rotates. */
+  INTERNAL_AUTH_SECRET_PREVIOUS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(32, 'must be at least 32 characters').optional(),
+  ),
 });
 
 /** A URL that may be unset; an empty value (as `.env.example` has it) counts as unset. */

@@ -23,13 +23,17 @@ const OPERATOR_ENV: Record<string, string> = {
   AUTH_ISSUER: 'https://login.example',
   AUTH_AUDIENCE: 'dpv-graph',
 };
-/** Compose's `${NAME:?message}` interpolation, with the operator's values. */
+/** Compose's `${NAME:?message}` and `${NAME:-default}` interpolation, with the operator's values. */
 const interpolate = (text: string) =>
-  text.replace(/\$\{(\w+)(?::\?[^}]*)?\}/g, (_m, name: string) => {
-    const value = OPERATOR_ENV[name];
-    if (value === undefined) throw new Error(`docker-compose.yml needs unknown variable ${name}`);
-    return value;
-  });
+  text.replace(
+    /\$\{(\w+)(?::\?[^}]*|:-([^}]*))?\}/g,
+    (_m, name: string, fallback: string | undefined) => {
+      const value = OPERATOR_ENV[name] ?? fallback;
+      if (value === undefined) throw new Error(`docker-compose.yml needs unknown variable ${name}`);
+      // Compose substitutes into the parsed value: an empty one is an empty string, not null.
+      return value === '' ? "''" : value;
+    },
+  );
 const compose = parse(interpolate(readFileSync('docker-compose.yml', 'utf8')), { merge: true }) as {
   services: Record<string, ComposeService>;
 };
@@ -97,6 +101,11 @@ describe('docker-compose.yml', () => {
       const env = services[name]!.environment!;
       expect(env.NODE_ENV, name).toBe('production');
       expect(env.INTERNAL_AUTH_SECRET, name).toBe(OPERATOR_ENV.INTERNAL_AUTH_SECRET);
+    }
+    // Outside a rotation the previous secret is empty, which the subgraphs read as unset.
+    for (const def of subgraphs) {
+      const env = loadEnv(subgraphEnv, services[def.name]!.environment);
+      expect(env.INTERNAL_AUTH_SECRET_PREVIOUS, def.name).toBeUndefined();
     }
   });
 
