@@ -50,19 +50,23 @@ export class PeerClient {
       });
       body = (await res.json()) as typeof body;
     } catch (err) {
-      throw this.unavailable((err as Error).message);
+      throw this.unavailable((err as Error).message, 'unreachable');
     }
     if (body.errors?.length || !body.data) {
-      throw this.unavailable(body.errors?.map((e) => e.message).join('; ') ?? 'no data');
+      throw this.unavailable(body.errors?.map((e) => e.message).join('; ') ?? 'no data', 'errors');
     }
     return body.data;
   }
 
-  private unavailable(reason: string): ClientError {
+  /**
+   * `reason` says whether the peer could not be reached (or answered no JSON in time), which may
+   * pass by itself, or answered with errors, which a retry of the same request may not mend.
+   */
+  private unavailable(message: string, reason: 'unreachable' | 'errors'): ClientError {
     return new ClientError(
       ErrorCode.SUBGRAPH_UNAVAILABLE,
-      `${this.peer} could not be asked: ${reason}`,
-      { serviceName: this.peer },
+      `${this.peer} could not be asked: ${message}`,
+      { serviceName: this.peer, reason },
     );
   }
 }

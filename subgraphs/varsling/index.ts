@@ -14,6 +14,7 @@ import {
   MessagePolicyResolver,
   messageReference,
 } from './resolvers/Message.js';
+import { ParkedEventResolver } from './resolvers/ParkedEventResolver.js';
 import { PolicyResolver } from './resolvers/PolicyResolver.js';
 import { PreviewResolver } from './resolvers/PreviewResolver.js';
 import { isEmpty, seed } from './seed.js';
@@ -29,6 +30,7 @@ export function buildSchema() {
         MessagePolicyResolver,
         EnhetNotificationResolver,
         PreviewResolver,
+        ParkedEventResolver,
       ],
       orphanedTypes: [Message],
     },

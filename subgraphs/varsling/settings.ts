@@ -11,6 +11,10 @@ export const settingsSchema = z.object({
   outboxAcknowledge: z.string().default('meldingsboks.acknowledge_events_v1'),
   outboxChannel: z.string().default('meldingsboks_outbox'),
   outboxPollMs: z.number().int().positive().default(1_000),
+  /** Attempts at an event that fails for a reason of its own before it is parked. */
+  engineMaxAttempts: z.number().int().positive().default(5),
+  /** Wait before the first retry of a failing event or batch; doubles each time (≤ 30 s). */
+  engineRetryMs: z.number().int().positive().default(500),
   /** Send due notifications. */
   dispatch: z.boolean().default(true),
   dispatchIntervalMs: z.number().int().positive().default(1_000),

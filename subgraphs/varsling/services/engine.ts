@@ -51,6 +51,10 @@ export interface EngineOptions {
   enhetsregisteret: PeerClient;
   log: Logger;
   pollMs?: number;
+  /** Attempts at an event failing for a reason of its own before it is parked. @default 5 */
+  maxAttempts?: number;
+  /** First retry delay, doubled each time up to 30 s. @default 500 */
+  retryMs?: number;
 }
 
 /**
@@ -105,22 +109,105 @@ export class Engine {
 
   private async run(from: number): Promise<void> {
     let cursor = from;
+    let failures = 0;
     while (!this.stop.signal.aborted) {
       try {
         for await (const batch of this.tail.read(cursor, this.stop.signal)) {
-          await this.handle(batch);
+          await this.handleIsolating(batch);
           cursor = batch[batch.length - 1]!.position;
+          failures = 0;
         }
       } catch (err) {
         if (this.stop.signal.aborted) return;
-        this.o.log.error({ err }, 'notification engine failed on a batch; retrying');
-        await new Promise((r) => setTimeout(r, 1000).unref());
+        const retryInMs = this.delay(++failures);
+        this.o.log.error({ err, retryInMs }, 'notification engine failed on a batch; retrying');
+        await this.sleep(retryInMs);
       }
     }
   }
 
-  /** Handles a batch in one transaction with the position, skipping what was handled before. */
-  async handle(batch: readonly MessageEventRow[]): Promise<void> {
+  /** The wait before retry number `n`: doubling from `retryMs`, at most 30 s. */
+  private delay(n: number): number {
+    return Math.min((this.o.retryMs ?? 500) * 2 ** (n - 1), 30_000);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref();
+      this.stop.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), {
+        once: true,
+      });
+    });
+  }
+
+  /**
+   * A batch at once. If it fails for a reason of its own (not a database or peer that is away),
+   * event by event: one that keeps failing is parked with its reason, and the rest flow on.
+   */
+  private async handleIsolating(batch: readonly MessageEventRow[]): Promise<void> {
+    try {
+      await this.handle(batch);
+      return;
+    } catch (err) {
+      if (isTransient(err)) throw err;
+    }
+    for (const e of batch) await this.handleOrPark(e);
+  }
+
+  private async handleOrPark(e: MessageEventRow): Promise<void> {
+    const maxAttempts = this.o.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.handle([e]);
+        return;
+      } catch (err) {
+        // A database or peer that is away: retried from the batch, never parked.
+        if (isTransient(err) || this.stop.signal.aborted) throw err;
+        const at = { position: e.position, messageId: e.messageId, attempt };
+        if (attempt >= maxAttempts) {
+          await this.park(e, err, attempt);
+          this.o.log.error({ ...at, err }, 'event parked: the engine could not handle it');
+          return;
+        }
+        const retryInMs = this.delay(attempt);
+        this.o.log.warn({ ...at, err, retryInMs }, 'event failed; retrying');
+        await this.sleep(retryInMs);
+      }
+    }
+  }
+
+  /** Parks `e` and moves the position past it, unless another instance got there first. */
+  private async park(e: MessageEventRow, err: unknown, attempts: number): Promise<void> {
+    await inTransaction(this.o.orm.em.fork(), async (run) => {
+      const [row] = await run<{ position: string }>(
+        'select position from consumer_position where consumer = ? for update',
+        [CONSUMER],
+      );
+      if (Number(row?.position ?? 0) >= e.position) return;
+      await run(
+        `insert into parked_event (position, event, reason, attempts) values (?, ?::jsonb, ?, ?)
+         on conflict (position) do nothing`,
+        [e.position, JSON.stringify(e), reasonOf(err), attempts],
+      );
+      await run('update consumer_position set position = ? where consumer = ?', [
+        e.position,
+        CONSUMER,
+      ]);
+      await run(`select ${this.o.outboxAcknowledge}(?, ?)`, [CONSUMER, e.position]);
+    });
+  }
+
+  /**
+   * Handles a parked event again, now, as an admin asked: orders are written as they would have
+   * been (each insert is idempotent), without touching the engine's position.
+   */
+  async retryParked(e: MessageEventRow): Promise<void> {
+    const { directory, policies, em } = await this.prepare([e]);
+    await inTransaction(em, (run) => this.apply(run, e, directory, policies));
+  }
+
+  private async prepare(batch: readonly MessageEventRow[]) {
     const published = batch.filter((e) => e.kind === 'Published');
     const directory = await lookUp(
       this.o.enhetsregisteret,
@@ -128,6 +215,23 @@ export class Engine {
     );
     const em = this.o.orm.em.fork();
     const policies = published.length ? await em.find(NotificationPolicy, { retiredAt: null }) : [];
+    return { directory, policies, em };
+  }
+
+  private apply(
+    run: Run,
+    e: MessageEventRow,
+    directory: ReadonlyMap<string, DirectoryEntry>,
+    policies: readonly NotificationPolicy[],
+  ): Promise<void> {
+    return e.kind === 'Published'
+      ? this.published(run, e, directory, policies)
+      : this.statusChanged(run, e);
+  }
+
+  /** Handles a batch in one transaction with the position, skipping what was handled before. */
+  async handle(batch: readonly MessageEventRow[]): Promise<void> {
+    const { directory, policies, em } = await this.prepare(batch);
     await inTransaction(em, async (run) => {
       await run(
         'insert into consumer_position (consumer, position) values (?, 0) on conflict do nothing',
@@ -140,10 +244,7 @@ export class Engine {
       const done = Number(row!.position);
       const fresh = batch.filter((e) => e.position > done);
       if (fresh.length === 0) return;
-      for (const e of fresh) {
-        if (e.kind === 'Published') await this.published(run, e, directory, policies);
-        else await this.statusChanged(run, e);
-      }
+      for (const e of fresh) await this.apply(run, e, directory, policies);
       const handled = fresh[fresh.length - 1]!.position;
       await run('update consumer_position set position = ? where consumer = ?', [
         handled,
@@ -299,3 +400,30 @@ async function insertOrder(
 }
 
 export type { EntityManager };
+
+/** PostgreSQL error classes that pass by themselves: connection, resources, operator, conflicts. */
+const TRANSIENT_SQLSTATE = /^(08|53|57|40)/;
+
+/**
+ * True when `err` says something is away or busy (a peer unreachable, the database gone, a pool
+ * exhausted, a serialization conflict) rather than that this event cannot be handled.
+ */
+export function isTransient(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const ext = (err as { extensions?: { code?: unknown; reason?: unknown } }).extensions;
+  if (ext?.code === 'SUBGRAPH_UNAVAILABLE') return ext.reason === 'unreachable';
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && TRANSIENT_SQLSTATE.test(code)) return true;
+  if (typeof code === 'string' && /^E(CONN|TIMEDOUT|PIPE|HOSTUNREACH|AI_AGAIN)/.test(code)) {
+    return true;
+  }
+  return /Timeout acquiring a connection|Connection terminated|connection is closed/i.test(
+    err.message,
+  );
+}
+
+/** What an error says, for the parked event (at most 1000 characters). */
+function reasonOf(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.slice(0, 1000);
+}

@@ -35,6 +35,8 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
       outboxAcknowledge: settings.outboxAcknowledge,
       outboxChannel: settings.outboxChannel,
       pollMs: settings.outboxPollMs,
+      maxAttempts: settings.engineMaxAttempts,
+      retryMs: settings.engineRetryMs,
       enhetsregisteret,
       log: runtime.log,
     });
