@@ -38,6 +38,10 @@ export const subgraphEnv = commonEnv.extend({
   MELDINGSBOKS_PUBLISH_INTERVAL_MS: positiveInt(1_000),
   /** Meldingsboks: how long a firm's REGN/REVI role is trusted, in milliseconds (at most 60 000). */
   MELDINGSBOKS_ROLE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(60_000),
+  /** Meldingsboks: how often the mass sender takes a step, in milliseconds. */
+  MELDINGSBOKS_MASS_SENDING_INTERVAL_MS: positiveInt(1_000),
+  /** Meldingsboks: messages of a mass sending sent per step (the throttle, with the interval). */
+  MELDINGSBOKS_MASS_SENDING_BATCH: positiveInt(20),
   /** Varsling: SMTP server for e-mail notices (smtp://user:pass@host:port); unset: logged only. */
   SMTP_URL: optionalUrl(),
   /** Varsling: the From of e-mail notices. */
@@ -63,6 +67,8 @@ export function settingsOf(env: SubgraphEnv, subgraph: Pick<SubgraphDefinition, 
         maxAttachmentBytes: env.MELDINGSBOKS_MAX_ATTACHMENT_BYTES,
         publishIntervalMs: env.MELDINGSBOKS_PUBLISH_INTERVAL_MS,
         roleCacheMs: env.MELDINGSBOKS_ROLE_CACHE_MS,
+        massSendingIntervalMs: env.MELDINGSBOKS_MASS_SENDING_INTERVAL_MS,
+        massSendingBatch: env.MELDINGSBOKS_MASS_SENDING_BATCH,
       };
     case 'varsling':
       return {

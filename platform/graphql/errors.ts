@@ -32,6 +32,8 @@ export enum ErrorCode {
   RATE_LIMITED = 'RATE_LIMITED',
   /** The gateway is shedding load; HTTP 503 with `Retry-After`. */
   OVERLOADED = 'OVERLOADED',
+  /** A mass sending of service messages whose selection of recipients is not limited. */
+  SELECTION_TOO_WIDE = 'SELECTION_TOO_WIDE',
 }
 
 /** Longest error message sent to a client: longer ones (echoing a huge value) are cut. */

@@ -10,6 +10,12 @@ export const settingsSchema = z.object({
   roleCacheMs: z.number().int().min(0).max(60_000).default(60_000),
   /** Safety poll of the outbox when no NOTIFY arrives. */
   outboxPollMs: z.number().int().positive().default(1_000),
+  /** How often the mass sender takes a step (a page of recipients, or a batch of messages). */
+  massSendingIntervalMs: z.number().int().positive().default(1_000),
+  /** Messages of a mass sending sent per step: with the interval, the throttle (20/s). */
+  massSendingBatch: z.number().int().positive().max(1_000).default(20),
+  /** How long a mass sending stays an instance's without a step before another takes it. */
+  massSendingLeaseMs: z.number().int().positive().default(30_000),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

@@ -16,6 +16,8 @@ export enum MessageStatus {
   FAILED = 'Failed',
   ATTACHMENTS_DOWNLOADED = 'AttachmentsDownloaded',
   FORWARDED = 'Forwarded',
+  /** Altinn's status for a recipient reserved against digital post; an enhet cannot be (DPV). */
+  RESERVED = 'Reserved',
 }
 
 registerEnumType(MessageStatus, { name: 'MessageStatus', description: 'Status of a message.' });

@@ -2,6 +2,7 @@ import { BigIntType, Entity, PrimaryKey, Property } from '@mikro-orm/postgresql'
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { MessageStatus } from '../domain/lifecycle.js';
 import { DpvService, Language } from '../domain/services.js';
+import type { GuidelineWarning } from '../domain/titleGuidelines.js';
 import { ExternalReference, MessageProperty, ReplyOption } from './parts.js';
 
 @Entity({ tableName: 'message' })
@@ -128,6 +129,10 @@ export class Message {
   @Property({ type: 'timestamptz', nullable: true })
   @Field(() => Date, { nullable: true })
   confirmedAt?: Date | null;
+
+  /** Title guideline warnings from send time (a field for the sender, MessageResolver). */
+  @Property({ type: 'json' })
+  guidelineWarnings!: GuidelineWarning[];
 
   @Field(() => Boolean, { description: 'Not yet read by the recipient.' })
   get unread(): boolean {

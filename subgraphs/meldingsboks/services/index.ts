@@ -3,6 +3,7 @@ import { OutboxTail } from '../../../platform/events/tail.js';
 import { PeerClient } from '../../../platform/http/peer.js';
 import type { SubgraphRuntime, SubgraphServices } from '../../../platform/subgraph.js';
 import { settingsSchema, type Settings } from '../settings.js';
+import { MassSender } from './massSender.js';
 import { Publisher } from './publisher.js';
 import { RoleChecker } from './roles.js';
 import { OUTBOX_CHANNEL, OUTBOX_RAW_CHANNEL, OUTBOX_TABLE } from './store.js';
@@ -23,11 +24,12 @@ export interface Services extends SubgraphServices {
   roles: RoleChecker;
   events: OutboxTail<OutboxEvent>;
   publisher: Publisher;
+  massSender: MassSender;
 }
 
 /**
- * The publisher, the outbox relay and tail, and the client of Enhetsregisteret: one of each per
- * process.
+ * The publisher, the mass sender, the outbox relay and tail, and the client of Enhetsregisteret:
+ * one of each per process.
  */
 export async function startServices(runtime: SubgraphRuntime): Promise<Services> {
   const settings = settingsSchema.parse(runtime.settings);
@@ -75,13 +77,26 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
   }
   const publisher = new Publisher(runtime.orm, settings.publishIntervalMs, runtime.log);
   publisher.start();
+  const massSender = new MassSender(
+    runtime.orm,
+    enhetsregisteret,
+    {
+      intervalMs: settings.massSendingIntervalMs,
+      batch: settings.massSendingBatch,
+      leaseMs: settings.massSendingLeaseMs,
+    },
+    runtime.log,
+  );
+  massSender.start();
   return {
     settings,
     enhetsregisteret,
     roles: new RoleChecker(enhetsregisteret, settings.roleCacheMs),
     events,
     publisher,
+    massSender,
     close: async () => {
+      await massSender.stop();
       await publisher.stop();
       await events.close();
       await relay.close();
