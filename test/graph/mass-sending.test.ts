@@ -294,6 +294,13 @@ describe('who may mass-send and see a sending', () => {
       { org: SEILFORENING, scope: 'dpv:send' },
     );
     expect(codes(notApproved)).toEqual(['FORBIDDEN']);
+    for (const claims of [undefined, { org: SKATTEETATEN, scope: 'dpv:read' }]) {
+      expect(codes(await gql(SEND_MANY, { input: input('y') }, claims))).toEqual(['FORBIDDEN']);
+    }
+    const rows = await db.query(
+      `select count(*)::int as n from meldingsboks.mass_sending where senders_reference in ('x', 'y', 'oslo-1')`,
+    );
+    expect(rows).toEqual([{ n: 0 }]);
   });
 
   it('massSending is private: other senders get null, the recipient and anonymous FORBIDDEN', async () => {

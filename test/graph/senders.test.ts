@@ -152,6 +152,10 @@ describe('sending on behalf of another body', () => {
     }
     const mutation = await gql(AUTHORISE, { t: SKATTEETATEN }, { org: OSLO, scope: 'dpv:read' });
     expect(codes(mutation)).toEqual(['FORBIDDEN']);
+    for (const claims of [undefined, { org: OSLO, scope: 'dpv:read' }, sender(SKATTEETATEN)]) {
+      const revoke = await gql(REVOKE, { t: SKATTEETATEN, p: BRREG }, claims);
+      expect(codes(revoke)).toEqual(['FORBIDDEN']);
+    }
   });
 });
 

@@ -286,11 +286,16 @@ export class MassSender {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
-    await this.orm.em
-      .getConnection()
-      .execute(
-        'update mass_sending set lease_owner = null, lease_until = null where lease_owner = ?',
-        [this.owner],
-      );
+    try {
+      await this.orm.em
+        .getConnection()
+        .execute(
+          'update mass_sending set lease_owner = null, lease_until = null where lease_owner = ?',
+          [this.owner],
+        );
+    } catch (err) {
+      // As after a crash: the leases end by themselves.
+      this.log.warn({ err }, 'mass sending leases not given back');
+    }
   }
 }
