@@ -42,6 +42,10 @@ export const subgraphEnv = commonEnv.extend({
   MELDINGSBOKS_RELAY_LEASE_MS: positiveInt(10_000),
   /** Meldingsboks: days outbox events are kept (and until every registered consumer has them). */
   MELDINGSBOKS_OUTBOX_RETENTION_DAYS: positiveInt(30),
+  /** Meldingsboks: how often the mass sender takes a step, in milliseconds. */
+  MELDINGSBOKS_MASS_SENDING_INTERVAL_MS: positiveInt(1_000),
+  /** Meldingsboks: messages of a mass sending sent per step (the throttle, with the interval). */
+  MELDINGSBOKS_MASS_SENDING_BATCH: positiveInt(20),
   /** Varsling: SMTP server for e-mail notices (smtp://user:pass@host:port); unset: logged only. */
   SMTP_URL: optionalUrl(),
   /** Varsling: the From of e-mail notices. */
@@ -73,6 +77,8 @@ export function settingsOf(env: SubgraphEnv, subgraph: Pick<SubgraphDefinition, 
         roleCacheMs: env.MELDINGSBOKS_ROLE_CACHE_MS,
         relayLeaseMs: env.MELDINGSBOKS_RELAY_LEASE_MS,
         outboxRetentionDays: env.MELDINGSBOKS_OUTBOX_RETENTION_DAYS,
+        massSendingIntervalMs: env.MELDINGSBOKS_MASS_SENDING_INTERVAL_MS,
+        massSendingBatch: env.MELDINGSBOKS_MASS_SENDING_BATCH,
       };
     case 'varsling':
       return {

@@ -34,6 +34,8 @@ export enum ErrorCode {
   OVERLOADED = 'OVERLOADED',
   /** A feed's cursor is older than the events still kept; `extensions.oldestCursor` is the oldest that is. */
   CURSOR_EXPIRED = 'CURSOR_EXPIRED',
+  /** A mass sending of service messages whose selection of recipients is not limited. */
+  SELECTION_TOO_WIDE = 'SELECTION_TOO_WIDE',
 }
 
 /** Longest error message sent to a client: longer ones (echoing a huge value) are cut. */

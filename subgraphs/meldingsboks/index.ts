@@ -9,10 +9,14 @@ import { ApprovedSender } from './entities/ApprovedSender.js';
 import { Attachment } from './entities/Attachment.js';
 import { InboxGrant } from './entities/InboxGrant.js';
 import { Message } from './entities/Message.js';
+import { MassSending } from './entities/MassSending.js';
+import { SenderAuthorisation } from './entities/SenderAuthorisation.js';
 import { StatusChange } from './entities/StatusChange.js';
 import { migrations } from './migrations/index.js';
 import { EnhetInboxResolver, enhetReference } from './resolvers/Enhet.js';
+import { AuthorisationResolver } from './resolvers/AuthorisationResolver.js';
 import { EventsResolver } from './resolvers/EventsResolver.js';
+import { MassSendingResolver } from './resolvers/MassSendingResolver.js';
 import { GrantResolver } from './resolvers/GrantResolver.js';
 import {
   AttachmentResolver,
@@ -37,6 +41,8 @@ export function buildSchema() {
         RecipientResolver,
         GrantResolver,
         EventsResolver,
+        AuthorisationResolver,
+        MassSendingResolver,
       ],
     },
     { Enhet: enhetReference, Message: messageReference },
@@ -47,7 +53,15 @@ export const definition: SubgraphDefinition<Context, Services> = {
   name,
   defaultPort: 4002,
   dbSchema: 'meldingsboks',
-  entities: [Message, StatusChange, Attachment, InboxGrant, ApprovedSender],
+  entities: [
+    Message,
+    StatusChange,
+    Attachment,
+    InboxGrant,
+    ApprovedSender,
+    SenderAuthorisation,
+    MassSending,
+  ],
   migrations,
   buildSchema,
   startServices,

@@ -17,6 +17,12 @@ export const settingsSchema = z.object({
   outboxRetentionDays: z.number().positive().default(30),
   /** How often the outbox is pruned. */
   outboxPruneIntervalMs: z.number().int().positive().default(60_000),
+  /** How often the mass sender takes a step (a page of recipients, or a batch of messages). */
+  massSendingIntervalMs: z.number().int().positive().default(1_000),
+  /** Messages of a mass sending sent per step: with the interval, the throttle (20/s). */
+  massSendingBatch: z.number().int().positive().max(1_000).default(20),
+  /** How long a mass sending stays an instance's without a step before another takes it. */
+  massSendingLeaseMs: z.number().int().positive().default(30_000),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

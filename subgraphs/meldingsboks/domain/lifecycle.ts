@@ -16,9 +16,23 @@ export enum MessageStatus {
   FAILED = 'Failed',
   ATTACHMENTS_DOWNLOADED = 'AttachmentsDownloaded',
   FORWARDED = 'Forwarded',
+  /** Altinn's status for a recipient reserved against digital post; an enhet cannot be (DPV). */
+  RESERVED = 'Reserved',
 }
 
-registerEnumType(MessageStatus, { name: 'MessageStatus', description: 'Status of a message.' });
+const NEVER = (why: string) => ({ description: `Altinn's; never set here: ${why}.` });
+
+registerEnumType(MessageStatus, {
+  name: 'MessageStatus',
+  description: 'Status of a message.',
+  valuesConfig: {
+    RESERVED: NEVER('an enhet cannot reserve itself against DPV post'),
+    REPLIED: NEVER('replies go through replyOptions links to the sender'),
+    FAILED: NEVER('a recipient that cannot get a message is refused before it is stored'),
+    ATTACHMENTS_DOWNLOADED: NEVER('reading attachment content is not recorded'),
+    FORWARDED: NEVER('forwarding is not offered'),
+  },
+});
 
 /** Statuses in which the recipient sees the message. */
 export const VISIBLE_TO_RECIPIENT: ReadonlySet<MessageStatus> = new Set([

@@ -1,13 +1,13 @@
 /**
- * Limits of a message, after Altinn 3 correspondence (whose body may hold 30 000 characters; we
- * keep 10 000). Every text and list of a message that is stored has one, checked before SQL.
+ * Limits of a message, after Altinn 3 correspondence. Every text and list of a message that is
+ * stored has one, checked before SQL.
  */
 export const LIMITS = {
   sendersReference: 4096,
   messageSender: 256,
   title: 255,
   summary: 255,
-  body: 10_000,
+  body: 30_000,
   attachments: 100,
   attachmentName: 255,
   contentType: 255,

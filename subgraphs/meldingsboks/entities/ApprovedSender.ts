@@ -1,5 +1,22 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/postgresql';
-import { Field, ObjectType } from 'type-graphql';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+
+/** How a public body joined DPV (DPV-2017): it accepted the DPV terms, or holds a Samarbeidsavtale. */
+export enum SenderAgreement {
+  DPV_TERMS = 'DPV_TERMS',
+  SAMARBEIDSAVTALE = 'SAMARBEIDSAVTALE',
+}
+
+registerEnumType(SenderAgreement, {
+  name: 'SenderAgreement',
+  description: "An approved sender's agreement with DPV.",
+  valuesConfig: {
+    DPV_TERMS: {
+      description: 'Accepted the DPV terms of use (free up to 10 000 messages a year).',
+    },
+    SAMARBEIDSAVTALE: { description: 'Holds a cooperation agreement (no free-quota limit).' },
+  },
+});
 
 @Entity({ tableName: 'approved_sender' })
 @ObjectType({ description: 'A public body approved to send DPV post.' })
@@ -11,6 +28,10 @@ export class ApprovedSender {
   @Property({ type: 'text' })
   @Field(() => String)
   name!: string;
+
+  @Property({ type: 'text' })
+  @Field(() => SenderAgreement)
+  agreement!: SenderAgreement;
 
   @Property({ type: 'timestamptz' })
   @Field(() => Date)

@@ -3,6 +3,7 @@ import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { NoticeClassification } from '../domain/classification.js';
 import { MessageStatus } from '../domain/lifecycle.js';
 import { DpvService, Language } from '../domain/services.js';
+import type { GuidelineWarning } from '../domain/titleGuidelines.js';
 import { ExternalReference, MessageProperty, ReplyOption } from './parts.js';
 
 @Entity({ tableName: 'message' })
@@ -136,6 +137,9 @@ export class Message {
     description: "The sender's classification for notices; null when the policies decided.",
   })
   classification?: NoticeClassification | null;
+  /** Title guideline warnings from send time (a field for the sender, MessageResolver). */
+  @Property({ type: 'json' })
+  guidelineWarnings!: GuidelineWarning[];
 
   @Field(() => Boolean, { description: 'Not yet read by the recipient.' })
   get unread(): boolean {

@@ -1,4 +1,5 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { GuidelineWarningCode } from '../domain/titleGuidelines.js';
 
 /** Kinds of external reference, as Altinn 3 correspondence has them. */
 export enum ExternalReferenceType {
@@ -26,4 +27,10 @@ export class MessageProperty {
 export class ReplyOption {
   @Field(() => String) linkUrl!: string;
   @Field(() => String, { nullable: true }) linkText?: string | null;
+}
+
+@ObjectType({ description: 'A guideline the message broke when it was sent; it was sent anyway.' })
+export class GuidelineWarning {
+  @Field(() => GuidelineWarningCode) code!: GuidelineWarningCode;
+  @Field(() => String) message!: string;
 }

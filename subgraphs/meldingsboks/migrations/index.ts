@@ -5,6 +5,9 @@ import { Migration20261121110000InboxIndex } from './Migration20261121110000Inbo
 import { Migration20261121120000OutboxRelay } from './Migration20261121120000OutboxRelay.js';
 import { Migration20261121130000OutboxPayload } from './Migration20261121130000OutboxPayload.js';
 import { Migration20261202200000Classification } from './Migration20261202200000Classification.js';
+import { Migration20261202300000SenderAuthorisation } from './Migration20261202300000SenderAuthorisation.js';
+import { Migration20261202310000GuidelineWarnings } from './Migration20261202310000GuidelineWarnings.js';
+import { Migration20261202320000MassSending } from './Migration20261202320000MassSending.js';
 import { Migration20261202400000RelayLease } from './Migration20261202400000RelayLease.js';
 import { Migration20261202410000EventContract } from './Migration20261202410000EventContract.js';
 
@@ -15,10 +18,10 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261121110000InboxIndex', class: Migration20261121110000InboxIndex },
   { name: 'Migration20261121120000OutboxRelay', class: Migration20261121120000OutboxRelay },
   { name: 'Migration20261121130000OutboxPayload', class: Migration20261121130000OutboxPayload },
-  {
-    name: 'Migration20261202200000Classification',
-    class: Migration20261202200000Classification,
-  },
+  { name: 'Migration20261202200000Classification', class: Migration20261202200000Classification },
+  { name: 'Migration20261202300000SenderAuthorisation', class: Migration20261202300000SenderAuthorisation },
+  { name: 'Migration20261202310000GuidelineWarnings', class: Migration20261202310000GuidelineWarnings },
+  { name: 'Migration20261202320000MassSending', class: Migration20261202320000MassSending },
   { name: 'Migration20261202400000RelayLease', class: Migration20261202400000RelayLease },
   { name: 'Migration20261202410000EventContract', class: Migration20261202410000EventContract },
 ];

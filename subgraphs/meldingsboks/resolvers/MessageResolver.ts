@@ -1,10 +1,11 @@
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
-import { requireScope } from '../../../platform/auth/authorize.js';
+import { requireActingFor, requireScope } from '../../../platform/auth/authorize.js';
 import { Scope } from '../../../platform/auth/caller.js';
 import type { Context } from '../context.js';
 import { MessageStatus } from '../domain/lifecycle.js';
 import { Attachment } from '../entities/Attachment.js';
 import { Message } from '../entities/Message.js';
+import { GuidelineWarning } from '../entities/parts.js';
 import { StatusChange } from '../entities/StatusChange.js';
 import { inTransaction } from '../../../platform/db/transaction.js';
 import { recordStatus } from '../services/store.js';
@@ -45,6 +46,22 @@ export class MessageResolver {
   })
   technicalSender(@Root() message: Message): Enhet {
     return { organisasjonsnummer: message.technicalSenderOrgnr };
+  }
+
+  @FieldResolver(() => [GuidelineWarning], {
+    nullable: true,
+    description:
+      'The title guidelines the message broke when it was sent ("Krav til utformingen av ' +
+      'overskriften"; it was sent anyway). For its sender only (dpv:send acting for the ' +
+      'technical or the real sender); null with FORBIDDEN for anyone else.',
+  })
+  guidelineWarnings(@Root() message: Message, @Ctx() ctx: Context): GuidelineWarning[] {
+    requireActingFor(
+      ctx.caller,
+      ctx.caller.org === message.senderOrgnr ? message.senderOrgnr : message.technicalSenderOrgnr,
+      Scope.DPV_SEND,
+    );
+    return message.guidelineWarnings;
   }
 
   @FieldResolver(() => [Attachment])

@@ -9,11 +9,13 @@ import { preview } from '../../../platform/graphql/preview.js';
 import type { Context } from '../context.js';
 import { checkTransition, MessageStatus } from '../domain/lifecycle.js';
 import { validateMessage } from '../domain/validateMessage.js';
-import { ApprovedSender } from '../entities/ApprovedSender.js';
+import { ApprovedSender, SenderAgreement } from '../entities/ApprovedSender.js';
 import { Message } from '../entities/Message.js';
-import { isActiveEnhet } from '../services/enhetsregisteret.js';
+import { activeEnhet } from '../services/enhetsregisteret.js';
+import { assertMaySend } from '../services/senders.js';
+import { titleWarnings } from '../domain/titleGuidelines.js';
 import { inTransaction } from '../../../platform/db/transaction.js';
-import { insertMessage, recordStatus, type Actor } from '../services/store.js';
+import { insertMessage, recordStatus, storeWarnings, type Actor } from '../services/store.js';
 import { SendMessageInput } from './inputs.js';
 
 /** Messages a year each sender sends free of charge; beyond it a regular agreement applies. */
@@ -27,7 +29,43 @@ export class SenderUsage {
   @Field(() => Int, { description: 'Messages sent (as the real sender).' }) messages!: number;
   @Field(() => Int) freeQuota!: number;
   @Field(() => Int, { description: 'Messages beyond the free quota.' }) beyondFreeQuota!: number;
+  @Field(() => SenderAgreement, {
+    nullable: true,
+    description: "The sender's agreement now; null when it is not an approved sender.",
+  })
+  agreement!: SenderAgreement | null;
+  @Field(() => Boolean, {
+    description: `Past the free quota of ${FREE_QUOTA} without a Samarbeidsavtale (DPV-2017).`,
+  })
+  needsSamarbeidsavtale!: boolean;
 }
+
+function usage(
+  sender: string,
+  year: number,
+  messages: number,
+  agreement: SenderAgreement | null,
+): SenderUsage {
+  return {
+    sender,
+    year,
+    messages,
+    freeQuota: FREE_QUOTA,
+    beyondFreeQuota: Math.max(0, messages - FREE_QUOTA),
+    agreement,
+    needsSamarbeidsavtale: messages > FREE_QUOTA && agreement !== SenderAgreement.SAMARBEIDSAVTALE,
+  };
+}
+
+function checkYear(year: number): void {
+  if (!Number.isInteger(year) || year < 2000 || year > 9999) {
+    throw new ClientError(ErrorCode.BAD_USER_INPUT, 'year must be a year.', { argument: 'year' });
+  }
+}
+
+// A calendar year in Oslo time; purged before publish does not count.
+const IN_YEAR = `created_at >= make_timestamptz(?, 1, 1, 0, 0, 0, 'Europe/Oslo')
+  and created_at < make_timestamptz(?, 1, 1, 0, 0, 0, 'Europe/Oslo') and status <> 'PurgedByAltinn'`;
 
 export function actorOf(caller: Caller): Actor {
   return { org: caller.org, who: actorName(caller) };
@@ -47,7 +85,9 @@ export class SendResolver {
   @Mutation(() => Message, {
     description:
       'Sends a message (scope dpv:send, as an approved sender). The same sendersReference again ' +
-      'returns the first message. RECIPIENT_NOT_FOUND when the recipient is not a registered enhet.',
+      'returns the first message. RECIPIENT_NOT_FOUND when the recipient is not a registered enhet; ' +
+      'FORBIDDEN when onBehalfOf names a body that has not authorised you. A title that breaks ' +
+      'the guidelines is sent, with guidelineWarnings on the message.',
   })
   async sendMessage(
     @Arg('input', () => SendMessageInput) input: SendMessageInput,
@@ -55,31 +95,27 @@ export class SendResolver {
   ): Promise<Message> {
     const org = actingOrg(ctx.caller, Scope.DPV_SEND);
     const message = validateMessage(input, org, ctx.services.settings.maxAttachmentBytes);
-    const approved = await ctx.em.find(ApprovedSender, {
-      organisasjonsnummer: { $in: [org, message.senderOrgnr] },
-      revokedAt: null,
-    });
-    for (const who of new Set([org, message.senderOrgnr])) {
-      if (!approved.some((a) => a.organisasjonsnummer === who)) {
-        throw new ClientError(ErrorCode.FORBIDDEN, `${who} is not an approved DPV sender.`, {
-          sender: who,
-        });
-      }
-    }
+    await assertMaySend(ctx.em, org, message.senderOrgnr);
     const earlier = await this.sent(ctx, org, message.sendersReference);
     if (earlier) return earlier;
-    if (
-      !(await isActiveEnhet(ctx.services.enhetsregisteret, message.recipientOrgnr, ctx.requestId))
-    ) {
+    const recipient = await activeEnhet(
+      ctx.services.enhetsregisteret,
+      message.recipientOrgnr,
+      ctx.requestId,
+    );
+    if (!recipient) {
       throw new ClientError(
         ErrorCode.RECIPIENT_NOT_FOUND,
         `${message.recipientOrgnr} is not a registered enhet (or it is deleted).`,
         { recipient: message.recipientOrgnr },
       );
     }
-    const stored = await inTransaction(ctx.em, (run) =>
-      insertMessage(run, message, actorOf(ctx.caller)),
-    );
+    const warnings = titleWarnings(message.title, recipient, input.service);
+    const stored = await inTransaction(ctx.em, async (run) => {
+      const row = await insertMessage(run, message, actorOf(ctx.caller));
+      if (row && warnings.length > 0) await storeWarnings(run, row.id, warnings);
+      return row;
+    });
     const result = stored
       ? await ctx.em.fork().findOne(Message, { id: stored.id })
       : await this.sent(ctx, org, message.sendersReference);
@@ -154,32 +190,56 @@ export class SendResolver {
     if (who !== ctx.caller.org || !ctx.caller.scopes.has(Scope.DPV_SEND)) {
       requireScope(ctx.caller, Scope.DPV_ADMIN);
     }
-    if (!Number.isInteger(year) || year < 2000 || year > 9999) {
-      throw new ClientError(ErrorCode.BAD_USER_INPUT, 'year must be a year.', { argument: 'year' });
-    }
-    const [row] = await ctx.em.getConnection().execute<Array<{ n: string }>>(
-      `select count(*) as n from message
-       where sender_orgnr = ? and created_at >= make_timestamptz(?, 1, 1, 0, 0, 0, 'Europe/Oslo')
-         and created_at < make_timestamptz(?, 1, 1, 0, 0, 0, 'Europe/Oslo')
-         and status <> 'PurgedByAltinn'`,
-      [who, year, year + 1],
-    );
-    const messages = Number(row?.n ?? 0);
-    return {
-      sender: who,
-      year,
-      messages,
-      freeQuota: FREE_QUOTA,
-      beyondFreeQuota: Math.max(0, messages - FREE_QUOTA),
-    };
+    checkYear(year);
+    const [row] = await ctx.em
+      .getConnection()
+      .execute<Array<{ n: string; agreement: SenderAgreement | null }>>(
+        `select (select count(*) from message where sender_orgnr = ? and ${IN_YEAR}) as n,
+         (select agreement from approved_sender where organisasjonsnummer = ?
+          and revoked_at is null) as agreement`,
+        [who, year, year + 1, who],
+      );
+    return usage(who, year, Number(row?.n ?? 0), row?.agreement ?? null);
+  }
+
+  @Query(() => [SenderUsage], {
+    nullable: true,
+    description:
+      `Bodies past ${FREE_QUOTA} messages in the year without a Samarbeidsavtale, most first ` +
+      '(scope dpv:admin); null with FORBIDDEN without it.',
+  })
+  async sendersNeedingSamarbeidsavtale(
+    @Arg('year', () => Int) year: number,
+    @Ctx() ctx: Context,
+  ): Promise<SenderUsage[] | null> {
+    requireScope(ctx.caller, Scope.DPV_ADMIN);
+    checkYear(year);
+    const rows = await ctx.em
+      .getConnection()
+      .execute<Array<{ sender_orgnr: string; n: string; agreement: SenderAgreement | null }>>(
+        `select m.sender_orgnr, m.n, a.agreement from (
+         select sender_orgnr, count(*) as n from message where ${IN_YEAR}
+         group by sender_orgnr having count(*) > ?) m
+       left join approved_sender a on a.organisasjonsnummer = m.sender_orgnr and a.revoked_at is null
+       where a.agreement is distinct from 'SAMARBEIDSAVTALE'
+       order by m.n desc, m.sender_orgnr`,
+        [year, year + 1, FREE_QUOTA],
+      );
+    return rows.map((r) => usage(r.sender_orgnr, year, Number(r.n), r.agreement));
   }
 
   @Mutation(() => ApprovedSender, {
-    description: 'Approves a public body as a DPV sender (scope dpv:admin).',
+    description:
+      'Approves a public body as a DPV sender, with its agreement kind (scope dpv:admin).',
   })
   async approveSender(
     @Arg('organisasjonsnummer', () => String) organisasjonsnummer: string,
     @Arg('name', () => String) name: string,
+    @Arg('agreement', () => SenderAgreement, {
+      nullable: true,
+      description: 'DPV_TERMS for a new sender when not given; an existing one keeps its own.',
+    })
+    agreement: SenderAgreement | null,
     @Ctx() ctx: Context,
   ): Promise<ApprovedSender> {
     requireScope(ctx.caller, Scope.DPV_ADMIN);
@@ -192,10 +252,12 @@ export class SendResolver {
     }
     const actor = actorOf(ctx.caller).who;
     await ctx.em.getConnection().execute(
-      `insert into approved_sender (organisasjonsnummer, name, approved_by) values (?, ?, ?)
+      `insert into approved_sender (organisasjonsnummer, name, approved_by, agreement)
+       values (?, ?, ?, coalesce(?, 'DPV_TERMS'))
        on conflict (organisasjonsnummer) do update set name = excluded.name,
-         approved_at = now(), approved_by = excluded.approved_by, revoked_at = null, revoked_by = null`,
-      [organisasjonsnummer, name, actor],
+         approved_at = now(), approved_by = excluded.approved_by, revoked_at = null, revoked_by = null,
+         agreement = coalesce(?, approved_sender.agreement)`,
+      [organisasjonsnummer, name, actor, agreement ?? null, agreement ?? null],
     );
     return (await ctx.em.fork().findOne(ApprovedSender, { organisasjonsnummer }))!;
   }

@@ -4,6 +4,7 @@ import { PeerClient } from '../../../platform/http/peer.js';
 import type { SubgraphRuntime, SubgraphServices } from '../../../platform/subgraph.js';
 import { settingsSchema, type Settings } from '../settings.js';
 import { OutboxPruner } from './pruner.js';
+import { MassSender } from './massSender.js';
 import { Publisher } from './publisher.js';
 import { RoleChecker } from './roles.js';
 import { OUTBOX_CHANNEL, OUTBOX_RAW_CHANNEL, OUTBOX_TABLE } from './store.js';
@@ -25,11 +26,12 @@ export interface Services extends SubgraphServices {
   events: OutboxTail<OutboxEvent>;
   publisher: Publisher;
   pruner: OutboxPruner;
+  massSender: MassSender;
 }
 
 /**
- * The publisher, the outbox relay and tail, and the client of Enhetsregisteret: one of each per
- * process.
+ * The publisher, the mass sender, the outbox relay and tail, and the client of Enhetsregisteret:
+ * one of each per process.
  */
 export async function startServices(runtime: SubgraphRuntime): Promise<Services> {
   const settings = settingsSchema.parse(runtime.settings);
@@ -88,6 +90,17 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
     runtime.log,
   );
   pruner.start();
+  const massSender = new MassSender(
+    runtime.orm,
+    enhetsregisteret,
+    {
+      intervalMs: settings.massSendingIntervalMs,
+      batch: settings.massSendingBatch,
+      leaseMs: settings.massSendingLeaseMs,
+    },
+    runtime.log,
+  );
+  massSender.start();
   return {
     settings,
     enhetsregisteret,
@@ -95,7 +108,9 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
     events,
     publisher,
     pruner,
+    massSender,
     close: async () => {
+      await massSender.stop();
       await pruner.stop();
       await publisher.stop();
       await events.close();

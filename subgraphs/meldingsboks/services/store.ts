@@ -169,3 +169,11 @@ export async function insertMessage(
   if (row.due) await recordStatus(run, [row.id], MessageStatus.PUBLISHED, PUBLISHER);
   return { id: row.id, published: row.due };
 }
+
+/** Keeps the title guideline warnings a message got at send time (for its sender). */
+export async function storeWarnings(run: Run, id: string, warnings: unknown[]): Promise<void> {
+  await run('update message set guideline_warnings = ?::jsonb where id = ?', [
+    JSON.stringify(warnings),
+    id,
+  ]);
+}

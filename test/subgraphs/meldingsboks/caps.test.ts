@@ -48,7 +48,7 @@ describe('inbox filter caps', () => {
     inbox(fixture, ORG.bakeri, reader(ORG.bakeri), `filter: ${filter}`);
 
   it.each([
-    ['statuses', 13, (i: number) => STATUSES[i % STATUSES.length]!],
+    ['statuses', 14, (i: number) => STATUSES[i % STATUSES.length]!],
     ['services', 11, (i: number) => SERVICES[i % SERVICES.length]!],
     ['senders', 100, (i: number) => `"${974_000_000 + i}"`],
   ] as const)('%s: %i answer, one more nulls the inbox alone', async (field, max, item) => {
@@ -100,7 +100,7 @@ describe('sendMessage caps', () => {
 
   it.each([
     ['title', 255, (n: number) => 't'.repeat(n)],
-    ['body', 10_000, (n: number) => 'b'.repeat(n)],
+    ['body', 30_000, (n: number) => 'b'.repeat(n)],
   ] as const)('%s: %i characters are sent, one more is refused', async (field, max, text) => {
     await send(fixture, { [field]: text(max) });
     await expectRefused(() => trySend({ [field]: text(max + 1) }), { field, max });

@@ -3,8 +3,12 @@ import { codes } from '../../harness/graphql.js';
 import { expectCommittedSdl } from '../../harness/graph.js';
 import { act, gql, inbox, ORG, reader, send, sender, useMeldingsboks } from './helpers.js';
 
-// No background publisher: its polling would count among the statements measured here.
-const fixture = useMeldingsboks({ publishIntervalMs: 3_600_000 });
+// No background publisher or mass sender: their polling would count among the statements
+// measured here.
+const fixture = useMeldingsboks({
+  publishIntervalMs: 3_600_000,
+  massSendingIntervalMs: 3_600_000,
+});
 const HAVBRIS = (text: string) => `HAVBRIS SEILFORENING (310049360): ${text}`;
 
 /** Fills the sailing club's inbox (empty in the demo data) with `n` messages, oldest first. */
@@ -34,6 +38,9 @@ describe('Enhet.inbox', () => {
   let sent: Array<{ id: string }> = [];
 
   it('lists newest first with totalCount and unreadCount, only its own messages', async () => {
+    // Oslo lets Skatteetaten send for it (onBehalfOf below).
+    const grant = `mutation { authoriseSender(technicalSender: "${ORG.skatteetaten}") { id } }`;
+    expect((await gql(fixture, grant, {}, sender(ORG.oslo))).errors).toBeUndefined();
     sent = await fill(25, (i) => ({
       service: i % 5 === 0 ? 'HELSE_SOSIAL_OMSORG' : 'SKATTER_AVGIFTER',
       ...(i % 5 === 0 ? { onBehalfOf: ORG.oslo } : {}),
