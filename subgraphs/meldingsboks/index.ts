@@ -9,6 +9,7 @@ import { ApprovedSender } from './entities/ApprovedSender.js';
 import { Attachment } from './entities/Attachment.js';
 import { InboxGrant } from './entities/InboxGrant.js';
 import { Message } from './entities/Message.js';
+import { PersonGrant } from './entities/PersonGrant.js';
 import { StatusChange } from './entities/StatusChange.js';
 import { migrations } from './migrations/index.js';
 import { EnhetInboxResolver, enhetReference } from './resolvers/Enhet.js';
@@ -19,6 +20,7 @@ import {
   MessageResolver,
   messageReference,
 } from './resolvers/MessageResolver.js';
+import { PersonGrantResolver } from './resolvers/PersonGrantResolver.js';
 import { RecipientResolver } from './resolvers/RecipientResolver.js';
 import { SendResolver } from './resolvers/SendResolver.js';
 import { isEmpty, seed } from './seed.js';
@@ -36,6 +38,7 @@ export function buildSchema() {
         SendResolver,
         RecipientResolver,
         GrantResolver,
+        PersonGrantResolver,
         EventsResolver,
       ],
     },
@@ -47,7 +50,7 @@ export const definition: SubgraphDefinition<Context, Services> = {
   name,
   defaultPort: 4002,
   dbSchema: 'meldingsboks',
-  entities: [Message, StatusChange, Attachment, InboxGrant, ApprovedSender],
+  entities: [Message, StatusChange, Attachment, InboxGrant, ApprovedSender, PersonGrant],
   migrations,
   buildSchema,
   startServices,

@@ -14,6 +14,7 @@ import {
   MessagePolicyResolver,
   messageReference,
 } from './resolvers/Message.js';
+import { PersonContactResolver } from './resolvers/PersonContactResolver.js';
 import { PolicyResolver } from './resolvers/PolicyResolver.js';
 import { PreviewResolver } from './resolvers/PreviewResolver.js';
 import { isEmpty, seed } from './seed.js';
@@ -28,6 +29,7 @@ export function buildSchema() {
         PolicyResolver,
         MessagePolicyResolver,
         EnhetNotificationResolver,
+        PersonContactResolver,
         PreviewResolver,
       ],
       orphanedTypes: [Message],

@@ -4,6 +4,7 @@ import { Migration20261121100000Dpv } from './Migration20261121100000Dpv.js';
 import { Migration20261121110000InboxIndex } from './Migration20261121110000InboxIndex.js';
 import { Migration20261121120000OutboxRelay } from './Migration20261121120000OutboxRelay.js';
 import { Migration20261121130000OutboxPayload } from './Migration20261121130000OutboxPayload.js';
+import { Migration20261202100000PersonGrant } from './Migration20261202100000PersonGrant.js';
 
 /** Applied in order on start; append only. */
 export const migrations: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261121110000InboxIndex', class: Migration20261121110000InboxIndex },
   { name: 'Migration20261121120000OutboxRelay', class: Migration20261121120000OutboxRelay },
   { name: 'Migration20261121130000OutboxPayload', class: Migration20261121130000OutboxPayload },
+  { name: 'Migration20261202100000PersonGrant', class: Migration20261202100000PersonGrant },
 ];

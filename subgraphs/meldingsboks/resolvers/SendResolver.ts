@@ -30,7 +30,8 @@ export class SenderUsage {
 }
 
 export function actorOf(caller: Caller): Actor {
-  return { org: caller.org, who: actorName(caller) };
+  // A person's actions are recorded under the enhet the person acts for.
+  return { org: caller.org ?? caller.actingFor, who: actorName(caller) };
 }
 
 /** The caller's organisation when it acts with `scope`; FORBIDDEN otherwise. */

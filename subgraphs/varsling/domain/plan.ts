@@ -129,6 +129,8 @@ export function planOrders(
   rules: PolicyRules,
   m: PlanMessage,
   addresses: Addresses,
+  /** Persons' own addresses beside the enhet's (`personTargets`), each once. */
+  extra: ReadonlyArray<{ channel: 'EMAIL' | 'SMS'; address: string }> = [],
 ): PlannedOrder[] {
   const window = windowOf(rules);
   const values = {
@@ -139,7 +141,11 @@ export function planOrders(
     lenke: INBOX_URL,
     tittel: m.title,
   };
-  const targets = pickAddresses(rules.channel, addresses);
+  const seen = new Set<string>();
+  const targets = [...pickAddresses(rules.channel, addresses), ...extra].filter((t) => {
+    const key = `${t.channel} ${t.address}`;
+    return !seen.has(key) && !!seen.add(key);
+  });
   const cancelled = targets.length ? null : 'the enhet has no varslingsadresse for this channel';
   const notifications = (reminder: boolean): PlannedNotification[] =>
     targets.map(({ channel, address }) => {

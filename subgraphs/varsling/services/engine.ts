@@ -7,7 +7,9 @@ import { osloDate } from '../domain/calendar.js';
 import { effectiveRules, planOrders, type PlannedOrder } from '../domain/plan.js';
 import { applicablePolicy } from '../domain/resolution.js';
 import { NotificationPolicy } from '../entities/NotificationPolicy.js';
+import { personTargets, type PersonRecipient } from '../domain/personTargets.js';
 import { lookUp, type DirectoryEntry } from './directory.js';
+import { personRecipients } from './personRecipients.js';
 import { inTransaction, type Run } from '../../../platform/db/transaction.js';
 
 /** One row of meldingsboks' outbox, as far as varsling reads it. */
@@ -35,6 +37,8 @@ export interface EngineOptions {
   outboxTable: string;
   outboxChannel: string;
   enhetsregisteret: PeerClient;
+  /** Who of the persons with their own contact details may read what; null: no persons notified. */
+  meldingsboks: PeerClient | null;
   log: Logger;
   pollMs?: number;
 }
@@ -106,6 +110,11 @@ export class Engine {
     );
     const em = this.o.orm.em.fork();
     const policies = published.length ? await em.find(NotificationPolicy, { retiredAt: null }) : [];
+    const persons = await personRecipients(
+      (sql, params) => em.getConnection().execute(sql, params),
+      this.o.meldingsboks,
+      published.map((e) => e.recipientOrgnr),
+    );
     await inTransaction(em, async (run) => {
       await run(
         'insert into consumer_position (consumer, position) values (?, 0) on conflict do nothing',
@@ -119,8 +128,9 @@ export class Engine {
       const fresh = batch.filter((e) => e.position > done);
       if (fresh.length === 0) return;
       for (const e of fresh) {
-        if (e.kind === 'Published') await this.published(run, e, directory, policies);
-        else await this.statusChanged(run, e);
+        if (e.kind === 'Published') {
+          await this.published(run, e, directory, policies, persons.get(e.recipientOrgnr) ?? []);
+        } else await this.statusChanged(run, e);
       }
       await run('update consumer_position set position = ? where consumer = ?', [
         fresh[fresh.length - 1]!.position,
@@ -134,6 +144,7 @@ export class Engine {
     e: MessageEventRow,
     directory: ReadonlyMap<string, DirectoryEntry>,
     policies: readonly NotificationPolicy[],
+    persons: readonly PersonRecipient[],
   ): Promise<void> {
     await run(
       `insert into message_event (message_id, recipient_orgnr, sender_orgnr, service_code, title, published_at)
@@ -159,6 +170,7 @@ export class Engine {
         publishedAt: e.at,
       },
       recipient ?? { emails: [], mobiles: [] },
+      personTargets(rules.channel, e.serviceCode, persons),
     );
     for (const order of orders) {
       const throttled =
