@@ -48,6 +48,22 @@ const enhet = (orgnr: string, navn: string, extra: Record<string, unknown> = {})
   });
 
 describe('brreg import', () => {
+  it("carries each role holder's person identifier (synthetic in generated files)", async () => {
+    const generated = reg.roller.flatMap((r) =>
+      r.rollegrupper.flatMap((g) =>
+        g.roller.flatMap((x) =>
+          x.person?.fodselsnummer ? [`${r.organisasjonsnummer} ${x.person.fodselsnummer}`] : [],
+        ),
+      ),
+    );
+    expect(generated.length).toBeGreaterThan(0);
+    const rows = await db.query<{ k: string }>(
+      `select organisasjonsnummer || ' ' || person_pid as k from enhetsregisteret.rolle
+       where person_pid is not null`,
+    );
+    expect(new Set(rows.map((r) => r.k))).toEqual(new Set(generated));
+  });
+
   it('is idempotent: importing the same files again changes nothing', async () => {
     const before = [await count('enhet'), await count('underenhet'), await count('rolle')];
     for (const kind of ['enheter', 'underenheter', 'roller'] as const) {

@@ -49,6 +49,7 @@ describe('data layer on PostgreSQL', () => {
       'meldingsboks.message_status',
       'meldingsboks.mikro_orm_migrations',
       'meldingsboks.outbox',
+      'meldingsboks.person_grant',
       'varsling.consumer_position',
       'varsling.message_event',
       'varsling.mikro_orm_migrations',
@@ -56,6 +57,7 @@ describe('data layer on PostgreSQL', () => {
       'varsling.notification_attempt',
       'varsling.notification_order',
       'varsling.notification_policy',
+      'varsling.person_contact',
       'varsling.policy_change',
     ]);
   });
