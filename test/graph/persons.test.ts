@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTracing, type Tracing } from '../../platform/runtime/tracing.js';
 import { DEMO_PERSONS } from '../../subgraphs/enhetsregisteret/seed.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { codes, post } from '../harness/graphql.js';
@@ -21,13 +24,31 @@ const SEILFORENING = '310049360';
 const SKATTEETATEN = '974761076';
 const { ola, per, eva, nina } = DEMO_PERSONS;
 
+/** Every trace export (OTLP/HTTP JSON), as sent. */
+const exported: string[] = [];
+const collector = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+  req.on('end', () => {
+    exported.push(body);
+    res.setHeader('content-type', 'application/json');
+    res.end('{}');
+  });
+});
+let tracing: Tracing | null;
+
 beforeAll(async () => {
+  await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+  const { port } = collector.address() as AddressInfo;
+  tracing = startTracing('dpv-graph-persons', `http://127.0.0.1:${port}`);
   db = await createTestDatabase();
   graph = await startTestGraph(db.url, { log: logs.log });
 });
 afterAll(async () => {
   await graph?.close();
+  await tracing?.shutdown();
   await db?.drop();
+  await new Promise((r) => collector.close(r));
 });
 
 const person = (pid: string, scope = 'dpv:read', org = BAKERI) =>
@@ -422,14 +443,20 @@ describe('notices go to the varslingsadresser and to the persons who may read th
   });
 });
 
-describe('a person identifier is never written to logs or metrics', () => {
-  it('no log line and no metric carries one', async () => {
+describe('a person identifier is never written to logs, traces or metrics', () => {
+  it('no log line (debug level), no exported span and no metric carries one', async () => {
+    await tracing!.forceFlush();
     const res = await fetch(new URL('/metrics', graph.gateway.url));
     const metrics = await res.text();
     const text = JSON.stringify(logs.lines);
+    const traces = exported.join('\n');
+    // Everything above ran with person tokens: the outputs are not empty.
     expect(logs.lines.length).toBeGreaterThan(50);
+    expect(traces).toContain('dpv.component');
+    expect(metrics).toContain('graphql');
     for (const pid of [ola, per, eva, nina]) {
       expect(text).not.toContain(pid);
+      expect(traces).not.toContain(pid);
       expect(metrics).not.toContain(pid);
     }
   });
