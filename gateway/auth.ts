@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import {
   ANONYMOUS,
   callerFrom,
+  InvalidPidClaim,
   withoutInternalScopes,
   type Caller,
 } from '../platform/auth/caller.js';
@@ -144,6 +145,7 @@ function authenticator(
 /** A stable reason code and a message that says what to fix, never the token itself. */
 function reasonOf(err: unknown): [string, string] {
   if (err instanceof errors.JWTExpired) return ['expired', 'The token has expired.'];
+  if (err instanceof InvalidPidClaim) return ['claim:pid', err.message];
   if (err instanceof errors.JWTClaimValidationFailed) {
     return [`claim:${err.claim}`, `The token's "${err.claim}" claim is not accepted.`];
   }

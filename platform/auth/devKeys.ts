@@ -55,6 +55,8 @@ export async function loadDevKeyPair(file: string) {
 export interface DevTokenClaims {
   sub: string;
   org?: string | undefined;
+  /** A person's identifier (an ID-porten login); the token then acts for `org` as that person. */
+  pid?: string | undefined;
   scope: string;
   /** Lifetime in seconds. */
   ttl: number;
@@ -63,7 +65,11 @@ export interface DevTokenClaims {
 /** A development token that the gateway in development mode accepts. */
 export async function signDevToken(file: string, claims: DevTokenClaims): Promise<string> {
   const { kid, privateKey } = await loadDevKeyPair(file);
-  return new SignJWT({ scope: claims.scope, ...(claims.org ? { org: claims.org } : {}) })
+  return new SignJWT({
+    scope: claims.scope,
+    ...(claims.org ? { org: claims.org } : {}),
+    ...(claims.pid ? { pid: claims.pid } : {}),
+  })
     .setProtectedHeader({ alg: DEV_ALG, kid })
     .setSubject(claims.sub)
     .setIssuer(DEV_ISSUER)

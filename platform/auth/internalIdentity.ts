@@ -66,7 +66,7 @@ export class InternalIdentity {
    * the same caller to share fetches by.
    */
   signReused(caller: Caller): Promise<string> {
-    const key = `${caller.sub ?? ''}\n${caller.org ?? ''}\n${[...caller.scopes].sort().join(' ')}`;
+    const key = `${caller.sub ?? ''}\n${caller.org ?? ''}\n${caller.pid ?? ''}\n${caller.actingFor ?? ''}\n${[...caller.scopes].sort().join(' ')}`;
     const hit = this.recent.get(key);
     if (hit) return hit;
     const token = this.sign(caller);
@@ -80,6 +80,11 @@ export class InternalIdentity {
   sign(caller: Caller): Promise<string> {
     const claims: Record<string, string> = { scope: [...caller.scopes].join(' ') };
     if (caller.org) claims.org = caller.org;
+    // A person: the enhet it acts for travels as `org` beside `pid`, as in the person's token.
+    if (caller.pid) {
+      claims.pid = caller.pid;
+      if (caller.actingFor) claims.org = caller.actingFor;
+    }
     const jwt = new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', kid: this.keyId })
       .setIssuer(ISSUER)

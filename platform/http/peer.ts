@@ -25,6 +25,8 @@ export class PeerClient {
       anonymous: false,
       sub: `service:${self}`,
       org: null,
+      pid: null,
+      actingFor: null,
       scopes: new Set(scopes),
     });
   }

@@ -13,6 +13,7 @@ import { Rolle } from './entities/Rolle.js';
 import { Underenhet } from './entities/Underenhet.js';
 import { Varslingsadresse } from './entities/Varslingsadresse.js';
 import { EnhetResolver, enhetReference } from './resolvers/EnhetResolver.js';
+import { PersonrolleResolver } from './resolvers/PersonrolleResolver.js';
 import { RolleforholdResolver } from './resolvers/RolleforholdResolver.js';
 import { RolleResolver } from './resolvers/RolleResolver.js';
 import { UnderenhetResolver } from './resolvers/UnderenhetResolver.js';
@@ -29,6 +30,7 @@ export function buildSchema() {
         UnderenhetResolver,
         RolleResolver,
         RolleforholdResolver,
+        PersonrolleResolver,
         VarslingsadresseResolver,
       ],
     },

@@ -91,18 +91,60 @@ const REGN = {
   typeBeskrivelse: 'Regnskapsfører',
 };
 
+/**
+ * The demo persons' synthetic identifiers (`syntheticPid` of birth date and name): Ola is the
+ * bakery's daglig leder, Per sits on its board, Eva was its daglig leder and has resigned, and
+ * Nina holds no role anywhere.
+ */
+export const DEMO_PERSONS = {
+  ola: '17848054364',
+  per: '02897538663',
+  eva: '24926902969',
+  nina: '30869090723',
+} as const;
+
+const DAGL = {
+  rollegruppeKode: 'DAGL',
+  rollegruppeBeskrivelse: 'Daglig leder/ adm.direktør',
+  typeKode: 'DAGL',
+  typeBeskrivelse: 'Daglig leder/ adm.direktør',
+};
+
 /** NORDLYS REGNSKAP AS keeps the accounts of the bakery and the carpenter. */
 const DEMO_ROLLER: Array<Omit<Rolle, 'id'>> = [
   {
     organisasjonsnummer: '310012343',
-    rollegruppeKode: 'DAGL',
-    rollegruppeBeskrivelse: 'Daglig leder/ adm.direktør',
-    typeKode: 'DAGL',
-    typeBeskrivelse: 'Daglig leder/ adm.direktør',
+    ...DAGL,
     personFodselsdato: '1980-04-17',
     personFornavn: 'Ola',
     personEtternavn: 'Nordmann',
     personErDoed: false,
+    personPid: DEMO_PERSONS.ola,
+    fratraadt: false,
+    rekkefolge: 0,
+  },
+  {
+    organisasjonsnummer: '310012343',
+    ...DAGL,
+    personFodselsdato: '1969-12-24',
+    personFornavn: 'Eva',
+    personEtternavn: 'Berg',
+    personErDoed: false,
+    personPid: DEMO_PERSONS.eva,
+    fratraadt: true,
+    rekkefolge: 1,
+  },
+  {
+    organisasjonsnummer: '310012343',
+    rollegruppeKode: 'STYR',
+    rollegruppeBeskrivelse: 'Styre',
+    typeKode: 'MEDL',
+    typeBeskrivelse: 'Styremedlem',
+    personFodselsdato: '1975-09-02',
+    personFornavn: 'Per',
+    personEtternavn: 'Hansen',
+    personErDoed: false,
+    personPid: DEMO_PERSONS.per,
     fratraadt: false,
     rekkefolge: 0,
   },

@@ -8,6 +8,8 @@ import { VISIBLE_TO_RECIPIENT } from './domain/lifecycle.js';
 import { CONFIDENTIAL } from './domain/services.js';
 import { GrantKind, InboxGrant } from './entities/InboxGrant.js';
 import type { Message } from './entities/Message.js';
+import { personViews } from './personAccess.js';
+import type { PersonRoleChecker } from './services/personRoles.js';
 import type { RoleChecker } from './services/roles.js';
 
 /** What of one inbox a caller may see. */
@@ -60,7 +62,9 @@ export function viewFrom(own: boolean, grants: readonly InboxGrant[]): InboxView
 /**
  * Who may read what, for one request. An organisation reads its own inbox with dpv:read, except
  * confidential post, which nobody sees until the enhet grants access to it (to itself or to
- * another organisation). Others read what the owner's grants open.
+ * another organisation). Others read what the owner's grants open. A person (a `pid` token) reads
+ * only the enhet the person acts for, and there only what a current role or a delegation gives
+ * (`personViews`).
  */
 export class AccessPolicy {
   private readonly views: DataLoader<string, InboxView | null>;
@@ -69,8 +73,16 @@ export class AccessPolicy {
     private readonly caller: Caller,
     em: EntityManager,
     roles: RoleChecker,
+    personRoles: PersonRoleChecker,
   ) {
     this.views = new DataLoader(async (owners) => {
+      if (caller.pid) {
+        const { pid, actingFor } = caller;
+        if (!actingFor || !caller.scopes.has(Scope.DPV_READ)) return owners.map(() => null);
+        if (!owners.includes(actingFor)) return owners.map(() => null);
+        const view = (await personViews(em, personRoles, actingFor, [pid])).get(pid) ?? null;
+        return owners.map((owner) => (owner === actingFor ? view : null));
+      }
       const org = caller.org;
       if (!org || !caller.scopes.has(Scope.DPV_READ)) return owners.map(() => null);
       const grants = await validGrants(em, roles, org, owners);

@@ -21,6 +21,6 @@ export function createContext(
     ...request,
     services,
     loaders: createLoaders(em),
-    access: new AccessPolicy(request.caller, em, services.roles),
+    access: new AccessPolicy(request.caller, em, services.roles, services.personRoles),
   };
 }

@@ -10,6 +10,7 @@ import { Attachment } from './entities/Attachment.js';
 import { InboxGrant } from './entities/InboxGrant.js';
 import { Message } from './entities/Message.js';
 import { MassSending } from './entities/MassSending.js';
+import { PersonGrant } from './entities/PersonGrant.js';
 import { SenderAuthorisation } from './entities/SenderAuthorisation.js';
 import { StatusChange } from './entities/StatusChange.js';
 import { migrations } from './migrations/index.js';
@@ -23,6 +24,7 @@ import {
   MessageResolver,
   messageReference,
 } from './resolvers/MessageResolver.js';
+import { PersonGrantResolver } from './resolvers/PersonGrantResolver.js';
 import { RecipientResolver } from './resolvers/RecipientResolver.js';
 import { SendResolver } from './resolvers/SendResolver.js';
 import { isEmpty, seed } from './seed.js';
@@ -40,6 +42,7 @@ export function buildSchema() {
         SendResolver,
         RecipientResolver,
         GrantResolver,
+        PersonGrantResolver,
         EventsResolver,
         AuthorisationResolver,
         MassSendingResolver,
@@ -61,6 +64,7 @@ export const definition: SubgraphDefinition<Context, Services> = {
     ApprovedSender,
     SenderAuthorisation,
     MassSending,
+    PersonGrant,
   ],
   migrations,
   buildSchema,

@@ -15,6 +15,7 @@ import {
   messageReference,
 } from './resolvers/Message.js';
 import { ParkedEventResolver } from './resolvers/ParkedEventResolver.js';
+import { PersonContactResolver } from './resolvers/PersonContactResolver.js';
 import { PolicyResolver } from './resolvers/PolicyResolver.js';
 import { PreviewResolver } from './resolvers/PreviewResolver.js';
 import { isEmpty, seed } from './seed.js';
@@ -29,6 +30,7 @@ export function buildSchema() {
         PolicyResolver,
         MessagePolicyResolver,
         EnhetNotificationResolver,
+        PersonContactResolver,
         PreviewResolver,
         ParkedEventResolver,
       ],

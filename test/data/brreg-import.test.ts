@@ -48,6 +48,22 @@ const enhet = (orgnr: string, navn: string, extra: Record<string, unknown> = {})
   });
 
 describe('brreg import', () => {
+  it("carries each role holder's person identifier (synthetic in generated files)", async () => {
+    const generated = reg.roller.flatMap((r) =>
+      r.rollegrupper.flatMap((g) =>
+        g.roller.flatMap((x) =>
+          x.person?.fodselsnummer ? [`${r.organisasjonsnummer} ${x.person.fodselsnummer}`] : [],
+        ),
+      ),
+    );
+    expect(generated.length).toBeGreaterThan(0);
+    const rows = await db.query<{ k: string }>(
+      `select organisasjonsnummer || ' ' || person_pid as k from enhetsregisteret.rolle
+       where person_pid is not null`,
+    );
+    expect(new Set(rows.map((r) => r.k))).toEqual(new Set(generated));
+  });
+
   it('is idempotent: importing the same files again changes nothing', async () => {
     const before = [await count('enhet'), await count('underenhet'), await count('rolle')];
     for (const kind of ['enheter', 'underenheter', 'roller'] as const) {
@@ -160,5 +176,43 @@ describe('brreg import', () => {
     const again = await applyOppdateringer(pool, file);
     expect(again).toMatchObject({ imported: 0, position: 15 });
     expect((await navn(target.organisasjonsnummer))?.navn).toBe('LOKAL');
+  });
+
+  it('skips a role whose person identifier is malformed, naming the field, never the value', async () => {
+    const roller = (orgnr: string, fodselsnummer: string) =>
+      JSON.stringify({
+        organisasjonsnummer: orgnr,
+        rollegrupper: [
+          {
+            type: { kode: 'DAGL', beskrivelse: 'Daglig leder' },
+            roller: [
+              {
+                type: { kode: 'DAGL', beskrivelse: 'Daglig leder' },
+                person: {
+                  fodselsnummer,
+                  fodselsdato: '1980-04-17',
+                  navn: { fornavn: 'Ola', etternavn: 'Nordmann' },
+                },
+                fratraadt: false,
+              },
+            ],
+          },
+        ],
+      });
+    const [first, second] = reg.enheter.map((e) => e.organisasjonsnummer);
+    const file = await writeRawArray(reg.dir, 'bad-pid.json', [
+      roller(first!, '1784805436X'),
+      roller(second!, '17848054364'),
+    ]);
+    const r = await importFile(pool, 'roller', file);
+    expect(r.skipped).toHaveLength(1);
+    expect(r.imported).toBe(1);
+    expect(r.skipped[0]!.reason).toContain('fodselsnummer');
+    expect(r.skipped[0]!.reason).not.toContain('1784805436X');
+    const rows = await db.query<{ person_pid: string }>(
+      'select person_pid from enhetsregisteret.rolle where organisasjonsnummer = $1',
+      [second],
+    );
+    expect(rows).toEqual([{ person_pid: '17848054364' }]);
   });
 });

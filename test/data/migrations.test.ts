@@ -54,6 +54,7 @@ describe('data layer on PostgreSQL', () => {
       'meldingsboks.outbox',
       'meldingsboks.outbox_consumer',
       'meldingsboks.outbox_retention',
+      'meldingsboks.person_grant',
       'meldingsboks.relay_lease',
       'meldingsboks.sender_authorisation',
       'varsling.consumer_position',
@@ -63,6 +64,8 @@ describe('data layer on PostgreSQL', () => {
       'varsling.notification_attempt',
       'varsling.notification_order',
       'varsling.notification_policy',
+      'varsling.parked_event',
+      'varsling.person_contact',
       'varsling.policy_change',
     ]);
   });

@@ -122,6 +122,8 @@ async function believed(secret: string): Promise<boolean> {
     anonymous: false,
     sub: 'rotation-test',
     org: '310012343',
+    pid: null,
+    actingFor: null,
     scopes: new Set(['dpv:read']),
   });
   const r = await post(

@@ -10,7 +10,12 @@ export const testIdentity = new InternalIdentity(
 );
 
 /** A header that makes a subgraph believe in `claims`, as the gateway would send it. */
-export async function asCaller(claims: { sub?: string; org?: string; scope?: string }) {
+export async function asCaller(claims: {
+  sub?: string;
+  org?: string;
+  pid?: string;
+  scope?: string;
+}) {
   const caller: Caller = callerFrom({ sub: 'test-user', ...claims });
   return { [CALLER_HEADER]: await testIdentity.sign(caller) };
 }
@@ -18,6 +23,8 @@ export async function asCaller(claims: { sub?: string; org?: string; scope?: str
 export interface TokenOptions {
   sub?: string;
   org?: string;
+  /** A person's identifier: the token is a person's (ID-porten) acting for `org`. */
+  pid?: string;
   scope?: string;
   /** Seconds from now; negative for an expired token. @default 300 */
   expiresIn?: number;
@@ -60,6 +67,7 @@ export class TestIssuer {
   token(options: TokenOptions = {}): Promise<string> {
     const claims: Record<string, string> = { scope: options.scope ?? '' };
     if (options.org) claims.org = options.org;
+    if (options.pid) claims.pid = options.pid;
     return new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
       .setSubject(options.sub ?? 'test-user')

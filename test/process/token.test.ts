@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../gateway/auth.js';
+import { DEMO_PERSONS } from '../../subgraphs/enhetsregisteret/seed.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { bearer, codes, post } from '../harness/graphql.js';
 import { startTestGraph, type TestGraph } from '../harness/graph.js';
@@ -70,6 +71,19 @@ describe('development tokens (npm run -s token)', () => {
     const r = await post(graph.gateway.url, INBOX, {}, bearer(jwt));
     expect(r.status).toBe(401);
     expect(codes(r)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('--pid makes a person token: the daglig leder reads the bakery by role, a board member not', async () => {
+    const as = (pid: string) =>
+      token(path.join(dir, 'key.json'), '--org', '310012343', '--pid', pid, '--scope', 'dpv:read');
+    const jwt = await as(DEMO_PERSONS.ola);
+    expect(decodeJwt(jwt)).toMatchObject({ org: '310012343', pid: DEMO_PERSONS.ola });
+    const r = await post(graph.gateway.url, INBOX, {}, bearer(jwt));
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.enhet.inbox.nodes).toHaveLength(2);
+    const refused = await post(graph.gateway.url, INBOX, {}, bearer(await as(DEMO_PERSONS.per)));
+    expect(codes(refused)).toEqual(['FORBIDDEN']);
+    await expect(as('12345')).rejects.toThrow(/--pid/);
   });
 
   it('rejects a bad --ttl', async () => {

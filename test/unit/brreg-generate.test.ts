@@ -4,6 +4,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { orgnrProblem } from '../../subgraphs/domain/orgnr.js';
+import { syntheticPid } from '../../subgraphs/enhetsregisteret/brreg/syntheticPid.js';
 import {
   accountingFirms,
   auditorFirms,
@@ -133,6 +134,38 @@ describe('brreg generator', () => {
     }
     const persons = roller.flatMap((r) => r.rollegrupper.flatMap((g) => g.roller));
     expect(persons.some((rolle) => rolle.fratraadt)).toBe(true);
+  });
+
+  it('gives every person a synthetic identity number: month + 80, valid control digits, stable per person', () => {
+    const persons = roller.flatMap((r) =>
+      r.rollegrupper.flatMap((g) =>
+        g.roller.flatMap((rolle) => (rolle.person ? [rolle.person] : [])),
+      ),
+    );
+    expect(persons.length).toBeGreaterThan(0);
+    const byPerson = new Map<string, string>();
+    for (const p of persons) {
+      const n = p.fodselsnummer!;
+      expect(n).toMatch(/^[0-9]{11}$/);
+      const [y, m, d] = p.fodselsdato!.split('-');
+      expect(n.slice(0, 6)).toBe(`${d}${Number(m) + 80}${y!.slice(2)}`);
+      const digits = [...n].map(Number);
+      const k = (w: number[]) => {
+        const r = 11 - (w.reduce((s, x, i) => s + x * digits[i]!, 0) % 11);
+        return r === 11 ? 0 : r;
+      };
+      expect(digits[9]).toBe(k([3, 7, 6, 1, 8, 9, 4, 5, 2]));
+      expect(digits[10]).toBe(k([5, 4, 3, 2, 7, 6, 5, 4, 3, 2]));
+      const who = `${p.fodselsdato} ${JSON.stringify(p.navn)}`;
+      expect(byPerson.get(who) ?? n).toBe(n);
+      byPerson.set(who, n);
+    }
+    expect(syntheticPid('1980-04-17', 'Ola Nordmann')).toBe(
+      syntheticPid('1980-04-17', 'Ola Nordmann'),
+    );
+    expect(syntheticPid('1980-04-17', 'Ola Nordmann')).not.toBe(
+      syntheticPid('1980-04-17', 'Kari Nordmann'),
+    );
   });
 
   it('streams a gzipped JSON array that reads back equal', async () => {

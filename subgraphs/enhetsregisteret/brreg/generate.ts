@@ -15,6 +15,7 @@ import type {
   BrregUnderenhet,
   Kode,
 } from './types.js';
+import { syntheticPid } from './syntheticPid.js';
 import * as V from './vocabulary.js';
 
 /**
@@ -195,7 +196,9 @@ function person(r: Rng): BrregPerson {
   const etternavn = r.pick(V.ETTERNAVN);
   const born = Date.UTC(1940, 0, 1) / DAY + r.int(65 * 365);
   const navn = mellomnavn ? { fornavn, mellomnavn, etternavn } : { fornavn, etternavn };
-  return { fodselsdato: isoDate(born), navn, erDoed: false };
+  const fodselsdato = isoDate(born);
+  const fodselsnummer = syntheticPid(fodselsdato, `${fornavn} ${mellomnavn ?? ''} ${etternavn}`);
+  return { fodselsnummer, fodselsdato, navn, erDoed: false };
 }
 
 /** An ENK's owner, from a stream of its own so that enhet and roller agree on the person. */

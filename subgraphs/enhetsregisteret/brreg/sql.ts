@@ -80,7 +80,7 @@ export const INSERT_ROLLER = `
   insert into rolle (organisasjonsnummer, rollegruppe_kode, rollegruppe_beskrivelse,
     rollegruppe_sist_endret, type_kode, type_beskrivelse, person_fodselsdato, person_fornavn,
     person_mellomnavn, person_etternavn, person_er_doed, enhet_organisasjonsnummer, enhet_navn,
-    enhet_organisasjonsform_kode, enhet_er_slettet, fratraadt, rekkefolge)
+    enhet_organisasjonsform_kode, enhet_er_slettet, fratraadt, rekkefolge, person_pid)
   select e->>'organisasjonsnummer', g->'type'->>'kode', g->'type'->>'beskrivelse',
     (g->>'sistEndret')::date, r->'type'->>'kode', r->'type'->>'beskrivelse',
     (r->'person'->>'fodselsdato')::date, r->'person'->'navn'->>'fornavn',
@@ -88,7 +88,8 @@ export const INSERT_ROLLER = `
     (r->'person'->>'erDoed')::boolean, r->'enhet'->>'organisasjonsnummer',
     (select string_agg(n, ' ') from jsonb_array_elements_text(r->'enhet'->'navn') n),
     r->'enhet'->'organisasjonsform'->>'kode', (r->'enhet'->>'erSlettet')::boolean,
-    coalesce((r->>'fratraadt')::boolean, false), (r->>'rekkefolge')::int
+    coalesce((r->>'fratraadt')::boolean, false), (r->>'rekkefolge')::int,
+    r->'person'->>'fodselsnummer'
   from jsonb_array_elements($1::jsonb) with ordinality as es(e, ei),
     jsonb_array_elements(e->'rollegrupper') with ordinality as gs(g, gi),
     jsonb_array_elements(g->'roller') with ordinality as rs(r, ri)

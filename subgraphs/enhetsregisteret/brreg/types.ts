@@ -65,6 +65,11 @@ export interface BrregUnderenhet {
 }
 
 export interface BrregPerson {
+  /**
+   * Not in brreg's open files (private register data): the importer carries it when a file has
+   * it, and the generator writes a synthetic one.
+   */
+  fodselsnummer?: string;
   fodselsdato?: string;
   navn: { fornavn?: string; mellomnavn?: string | null; etternavn?: string };
   erDoed?: boolean;

@@ -105,6 +105,13 @@ export function checkRoller(r: unknown): Problem {
         if (e) return e;
       } else if (!isObject(rolle.person)) {
         return 'a rolle needs a person or an enhet';
+      } else if (
+        rolle.person.fodselsnummer !== undefined &&
+        (typeof rolle.person.fodselsnummer !== 'string' ||
+          !/^[0-9]{11}$/.test(rolle.person.fodselsnummer))
+      ) {
+        // The value itself is personal data: the problem names the field only.
+        return 'rolle.person.fodselsnummer must be eleven digits';
       }
     }
   }

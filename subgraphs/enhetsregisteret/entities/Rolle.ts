@@ -20,6 +20,11 @@ export class Rolle {
   @Property({ type: 'text', nullable: true }) personMellomnavn?: string | null;
   @Property({ type: 'text', nullable: true }) personEtternavn?: string | null;
   @Property({ type: 'boolean', nullable: true }) personErDoed?: boolean | null;
+  /**
+   * The person's identifier (private register data; synthetic in generated and test data). Never
+   * a field of the graph: only the internal `personroller` look-up matches on it.
+   */
+  @Property({ type: 'text', nullable: true }) personPid?: string | null;
   /** The holder, when the holder is an enhet (a regnskapsfører, a revisor, a parent company). */
   @Property({ type: 'character(9)', nullable: true }) enhetOrganisasjonsnummer?: string | null;
   @Property({ type: 'text', nullable: true }) enhetNavn?: string | null;

@@ -4,6 +4,7 @@ import { Migration20261121100000Dpv } from './Migration20261121100000Dpv.js';
 import { Migration20261121110000InboxIndex } from './Migration20261121110000InboxIndex.js';
 import { Migration20261121120000OutboxRelay } from './Migration20261121120000OutboxRelay.js';
 import { Migration20261121130000OutboxPayload } from './Migration20261121130000OutboxPayload.js';
+import { Migration20261202100000PersonGrant } from './Migration20261202100000PersonGrant.js';
 import { Migration20261202200000Classification } from './Migration20261202200000Classification.js';
 import { Migration20261202300000SenderAuthorisation } from './Migration20261202300000SenderAuthorisation.js';
 import { Migration20261202310000GuidelineWarnings } from './Migration20261202310000GuidelineWarnings.js';
@@ -18,6 +19,7 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261121110000InboxIndex', class: Migration20261121110000InboxIndex },
   { name: 'Migration20261121120000OutboxRelay', class: Migration20261121120000OutboxRelay },
   { name: 'Migration20261121130000OutboxPayload', class: Migration20261121130000OutboxPayload },
+  { name: 'Migration20261202100000PersonGrant', class: Migration20261202100000PersonGrant },
   { name: 'Migration20261202200000Classification', class: Migration20261202200000Classification },
   { name: 'Migration20261202300000SenderAuthorisation', class: Migration20261202300000SenderAuthorisation },
   { name: 'Migration20261202310000GuidelineWarnings', class: Migration20261202310000GuidelineWarnings },

@@ -128,7 +128,7 @@ async function* events(
     // that a revoked grant or an ended role counts from the next event on.
     const em = ctx.em.fork({ clear: true });
     ctx.loaders = createLoaders(em);
-    ctx.access = new AccessPolicy(caller, em, services.roles);
+    ctx.access = new AccessPolicy(caller, em, services.roles, services.personRoles);
     const owners = [...new Set(published.map((e) => e.recipientOrgnr))];
     const views = new Map(
       await Promise.all(owners.map(async (o) => [o, await ctx.access.view(o)] as const)),

@@ -68,7 +68,8 @@ const IN_YEAR = `created_at >= make_timestamptz(?, 1, 1, 0, 0, 0, 'Europe/Oslo')
   and created_at < make_timestamptz(?, 1, 1, 0, 0, 0, 'Europe/Oslo') and status <> 'PurgedByAltinn'`;
 
 export function actorOf(caller: Caller): Actor {
-  return { org: caller.org, who: actorName(caller) };
+  // A person's actions are recorded under the enhet the person acts for.
+  return { org: caller.org ?? caller.actingFor, who: actorName(caller) };
 }
 
 /** The caller's organisation when it acts with `scope`; FORBIDDEN otherwise. */

@@ -1,11 +1,13 @@
 import { OutboxRelay } from '../../../platform/events/relay.js';
 import { OutboxTail } from '../../../platform/events/tail.js';
+import { InternalScope } from '../../../platform/auth/caller.js';
 import { PeerClient } from '../../../platform/http/peer.js';
 import type { SubgraphRuntime, SubgraphServices } from '../../../platform/subgraph.js';
 import { settingsSchema, type Settings } from '../settings.js';
 import { OutboxPruner } from './pruner.js';
 import { MassSender } from './massSender.js';
 import { Publisher } from './publisher.js';
+import { PersonRoleChecker } from './personRoles.js';
 import { RoleChecker } from './roles.js';
 import { OUTBOX_CHANNEL, OUTBOX_RAW_CHANNEL, OUTBOX_TABLE } from './store.js';
 
@@ -23,6 +25,8 @@ export interface Services extends SubgraphServices {
   settings: Settings;
   enhetsregisteret: PeerClient;
   roles: RoleChecker;
+  /** Persons' roles, asked with the internal scope that matches on person identifiers. */
+  personRoles: PersonRoleChecker;
   events: OutboxTail<OutboxEvent>;
   publisher: Publisher;
   pruner: OutboxPruner;
@@ -105,6 +109,12 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
     settings,
     enhetsregisteret,
     roles: new RoleChecker(enhetsregisteret, settings.roleCacheMs),
+    personRoles: new PersonRoleChecker(
+      new PeerClient('enhetsregisteret', url, runtime.identity, 'meldingsboks', [
+        InternalScope.READ_PERSON_ROLES,
+      ]),
+      settings.roleCacheMs,
+    ),
     events,
     publisher,
     pruner,

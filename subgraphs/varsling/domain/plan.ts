@@ -204,6 +204,8 @@ export function planOrders(
   rules: PolicyRules,
   m: PlanMessage,
   addresses: Addresses,
+  /** Persons' own addresses beside the enhet's (`personTargets`), each once. */
+  extra: ReadonlyArray<{ channel: 'EMAIL' | 'SMS'; address: string }> = [],
 ): PlannedOrder[] {
   const window = windowOf(rules);
   const values = {
@@ -224,8 +226,19 @@ export function planOrders(
       "the policy's texts name {tittel}, which confidential post may not: the standard texts were used",
     );
   }
-  const { targets, cancelled, deviation, alert } = noticeTargets(rules, addresses);
-  if (deviation) deviations.push(deviation);
+  const enhet = noticeTargets(rules, addresses);
+  if (enhet.deviation) deviations.push(enhet.deviation);
+  // Persons' own addresses beside the enhet's, each address once.
+  const seen = new Set<string>();
+  const targets = [...enhet.targets, ...extra].filter((t) => {
+    const key = `${t.channel} ${t.address}`;
+    return !seen.has(key) && !!seen.add(key);
+  });
+  const cancelled = targets.length
+    ? null
+    : (enhet.cancelled ?? 'the enhet has no varslingsadresse for this channel');
+  // Silence is the alert: a mandatory notice that reaches a person has reached someone.
+  const alert = enhet.alert && targets.length === 0;
   const notifications = (reminder: boolean): PlannedNotification[] =>
     targets.map(({ channel, address }) => {
       const wrap = (s: string) => (reminder ? asReminder(s) : s);

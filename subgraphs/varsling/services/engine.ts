@@ -14,7 +14,9 @@ import {
 } from '../domain/plan.js';
 import { applicablePolicy } from '../domain/resolution.js';
 import { NotificationPolicy } from '../entities/NotificationPolicy.js';
+import { personTargets, type PersonRecipient } from '../domain/personTargets.js';
 import { lookUp, type DirectoryEntry } from './directory.js';
+import { personRecipients } from './personRecipients.js';
 import { inTransaction, type Run } from '../../../platform/db/transaction.js';
 
 /** One row of meldingsboks' outbox, as far as varsling reads it. */
@@ -49,6 +51,8 @@ export interface EngineOptions {
   /** The contract's function `(consumer, position)` that registers what was handled. */
   outboxAcknowledge: string;
   enhetsregisteret: PeerClient;
+  /** Who of the persons with their own contact details may read what; null: no persons notified. */
+  meldingsboks: PeerClient | null;
   log: Logger;
   pollMs?: number;
   /** Attempts at an event failing for a reason of its own before it is parked. @default 5 */
@@ -203,8 +207,8 @@ export class Engine {
    * been (each insert is idempotent), without touching the engine's position.
    */
   async retryParked(e: MessageEventRow): Promise<void> {
-    const { directory, policies, em } = await this.prepare([e]);
-    await inTransaction(em, (run) => this.apply(run, e, directory, policies));
+    const { directory, policies, em, persons } = await this.prepare([e]);
+    await inTransaction(em, (run) => this.apply(run, e, directory, policies, persons));
   }
 
   private async prepare(batch: readonly MessageEventRow[]) {
@@ -215,7 +219,12 @@ export class Engine {
     );
     const em = this.o.orm.em.fork();
     const policies = published.length ? await em.find(NotificationPolicy, { retiredAt: null }) : [];
-    return { directory, policies, em };
+    const persons = await personRecipients(
+      (sql, params) => em.getConnection().execute(sql, params),
+      this.o.meldingsboks,
+      published.map((e) => e.recipientOrgnr),
+    );
+    return { directory, policies, em, persons };
   }
 
   private apply(
@@ -223,15 +232,16 @@ export class Engine {
     e: MessageEventRow,
     directory: ReadonlyMap<string, DirectoryEntry>,
     policies: readonly NotificationPolicy[],
+    persons: ReadonlyMap<string, readonly PersonRecipient[]>,
   ): Promise<void> {
     return e.kind === 'Published'
-      ? this.published(run, e, directory, policies)
+      ? this.published(run, e, directory, policies, persons.get(e.recipientOrgnr) ?? [])
       : this.statusChanged(run, e);
   }
 
   /** Handles a batch in one transaction with the position, skipping what was handled before. */
   async handle(batch: readonly MessageEventRow[]): Promise<void> {
-    const { directory, policies, em } = await this.prepare(batch);
+    const { directory, policies, em, persons } = await this.prepare(batch);
     await inTransaction(em, async (run) => {
       await run(
         'insert into consumer_position (consumer, position) values (?, 0) on conflict do nothing',
@@ -244,7 +254,7 @@ export class Engine {
       const done = Number(row!.position);
       const fresh = batch.filter((e) => e.position > done);
       if (fresh.length === 0) return;
-      for (const e of fresh) await this.apply(run, e, directory, policies);
+      for (const e of fresh) await this.apply(run, e, directory, policies, persons);
       const handled = fresh[fresh.length - 1]!.position;
       await run('update consumer_position set position = ? where consumer = ?', [
         handled,
@@ -259,6 +269,7 @@ export class Engine {
     e: MessageEventRow,
     directory: ReadonlyMap<string, DirectoryEntry>,
     policies: readonly NotificationPolicy[],
+    persons: readonly PersonRecipient[],
   ): Promise<void> {
     await run(
       `insert into message_event (message_id, recipient_orgnr, sender_orgnr, service_code, title,
@@ -293,6 +304,7 @@ export class Engine {
         publishedAt: e.at,
       },
       recipient ?? { emails: [], mobiles: [] },
+      personTargets(rules.channel, e.serviceCode, persons),
     );
     for (const order of orders) {
       if (order.alert) {

@@ -10,6 +10,8 @@ export interface Services extends SubgraphServices {
   settings: Settings;
   /** Names and varslingsadresser (null without the peer). */
   enhetsregisteret: PeerClient | null;
+  /** What persons may read of an enhet's post (null without the peer). */
+  meldingsboks: PeerClient | null;
   engine: Engine | null;
   dispatcher: Dispatcher | null;
 }
@@ -24,6 +26,13 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
   const enhetsregisteret = url
     ? new PeerClient('enhetsregisteret', url, runtime.identity, 'varsling', [
         InternalScope.READ_VARSLINGSADRESSER,
+        InternalScope.READ_PERSON_ROLES,
+      ])
+    : null;
+  const meldingsboksUrl = runtime.peers.meldingsboks;
+  const meldingsboks = meldingsboksUrl
+    ? new PeerClient('meldingsboks', meldingsboksUrl, runtime.identity, 'varsling', [
+        InternalScope.READ_PERSON_ACCESS,
       ])
     : null;
   let engine: Engine | null = null;
@@ -38,11 +47,15 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
       maxAttempts: settings.engineMaxAttempts,
       retryMs: settings.engineRetryMs,
       enhetsregisteret,
+      meldingsboks,
       log: runtime.log,
     });
     await engine.start();
   } else if (settings.engine) {
     runtime.log.warn('no enhetsregisteret peer: new messages are not turned into notices');
+  }
+  if (engine && !meldingsboks) {
+    runtime.log.warn("no meldingsboks peer: notices go to the enhet's varslingsadresser only");
   }
   const transports = createTransports(settings, runtime.log);
   const dispatcher = settings.dispatch
@@ -59,6 +72,7 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
   return {
     settings,
     enhetsregisteret,
+    meldingsboks,
     engine,
     dispatcher,
     close: async () => {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../../harness/graphql.js';
+import { DEMO_PERSONS } from '../../../subgraphs/enhetsregisteret/seed.js';
 import { settingsSchema } from '../../../subgraphs/meldingsboks/settings.js';
 import {
   act,
@@ -7,6 +8,7 @@ import {
   inbox,
   ORG,
   owner,
+  personFor,
   reader,
   send,
   sender,
@@ -161,6 +163,108 @@ describe('the access matrix (inbox, message, attachment content, status changes)
   it('the sender reads what it sent (dpv:send), another sender does not', async () => {
     expect((await readMessage(confidential.id, sender())).data.message.id).toBe(confidential.id);
     expect((await readMessage(ordinary.id, sender(ORG.oslo))).data.message).toBeNull();
+  });
+});
+
+describe('the access matrix for persons (a role that carries Post/arkiv, or a delegation)', () => {
+  const { ola, per, eva, nina } = DEMO_PERSONS;
+  const personGrant = (pid: string, scope: string, claims: Claims = owner(ORG.bakeri)) =>
+    gql(
+      fixture,
+      `mutation { grantPersonAccess(owner: "${ORG.bakeri}", person: "${pid}", scope: ${scope}) { kind services } }`,
+      {},
+      claims,
+    );
+  const personRevoke = (pid: string, claims: Claims = owner(ORG.bakeri)) =>
+    gql(
+      fixture,
+      `mutation { revokePersonAccess(owner: "${ORG.bakeri}", person: "${pid}") { kind revokedAt } }`,
+      {},
+      claims,
+    );
+  const endOlasRole = (ended: boolean) =>
+    fixture.db.query(
+      `update enhetsregisteret.rolle set fratraadt = $2 where organisasjonsnummer = $1 and person_pid = $3`,
+      [ORG.bakeri, ended, ola],
+    );
+
+  it('the daglig leder (DAGL, current): all ordinary post and its content, no confidential post', async () => {
+    const claims = personFor(ola, ORG.bakeri);
+    const ids = await seen(claims);
+    expect(ids).toContain(ordinary.id);
+    expect(ids).toContain(health.id);
+    expect(ids).not.toContain(confidential.id);
+    expect((await readMessage(ordinary.id, claims)).data.message.attachments).toHaveLength(1);
+    expect((await readMessage(confidential.id, claims)).data.message).toBeNull();
+    expect(codes(await act(fixture, 'markMessageAsRead', confidential.id, claims))).toEqual([
+      'NOT_FOUND',
+    ]);
+    const fresh = await send(fixture);
+    const read = await act(fixture, 'markMessageAsRead', fresh.id, claims);
+    expect(read.errors).toBeUndefined();
+    expect(read.data.markMessageAsRead.status).toBe('READ');
+  });
+
+  it('a board member, a resigned daglig leder, a person with no role, and the DAGL acting for another enhet: nothing', async () => {
+    for (const claims of [
+      personFor(per, ORG.bakeri),
+      personFor(eva, ORG.bakeri),
+      personFor(nina, ORG.bakeri),
+      personFor(ola, ORG.seilforening),
+      { ...personFor(ola, ORG.bakeri), scope: 'dpv:send' },
+    ]) {
+      expect(await seen(claims)).toEqual(['FORBIDDEN']);
+      expect((await readMessage(ordinary.id, claims)).data.message).toBeNull();
+      // Without dpv:read the caller is told what it lacks; otherwise it learns nothing.
+      expect(codes(await act(fixture, 'markMessageAsRead', ordinary.id, claims))).toEqual([
+        claims.scope === 'dpv:read' ? 'NOT_FOUND' : 'FORBIDDEN',
+      ]);
+    }
+  });
+
+  it('a delegated SERVICES right opens those services; a withdrawn one closes them at once', async () => {
+    const claims = personFor(nina, ORG.bakeri);
+    const g = await personGrant(nina, '{ kind: SERVICES, services: [HELSE_SOSIAL_OMSORG] }');
+    expect(g.errors).toBeUndefined();
+    const ids = await seen(claims);
+    expect(ids).toContain(health.id);
+    expect(ids).not.toContain(ordinary.id);
+    expect(ids).not.toContain(confidential.id);
+    expect((await readMessage(ordinary.id, claims)).data.message).toBeNull();
+    const r = await personRevoke(nina);
+    expect(r.data.revokePersonAccess).toHaveLength(1);
+    expect(await seen(claims)).toEqual(['FORBIDDEN']);
+  });
+
+  it('confidential post by its own delegation only; the role that ends takes ordinary post with it', async () => {
+    const claims = personFor(ola, ORG.bakeri);
+    // A board member may not delegate; the daglig leder may (dpv:grant).
+    expect(
+      codes(
+        await personGrant(ola, '{ kind: CONFIDENTIAL }', personFor(per, ORG.bakeri, 'dpv:grant')),
+      ),
+    ).toEqual(['FORBIDDEN']);
+    const g = await personGrant(
+      ola,
+      '{ kind: CONFIDENTIAL }',
+      personFor(ola, ORG.bakeri, 'dpv:grant'),
+    );
+    expect(g.errors).toBeUndefined();
+    expect(await seen(claims)).toContain(confidential.id);
+    await endOlasRole(true);
+    try {
+      const ids = await seen(claims);
+      expect(ids).toContain(confidential.id);
+      expect(ids).not.toContain(ordinary.id);
+      // Without the role he administers nothing either.
+      expect(codes(await personRevoke(ola, personFor(ola, ORG.bakeri, 'dpv:grant')))).toEqual([
+        'FORBIDDEN',
+      ]);
+    } finally {
+      await endOlasRole(false);
+      await personRevoke(ola);
+    }
+    expect(await seen(claims)).not.toContain(confidential.id);
   });
 });
 

@@ -19,6 +19,8 @@ export const ORG = {
 
 export interface Claims {
   org?: string;
+  /** A person (ID-porten) acting for `org`. */
+  pid?: string;
   scope?: string;
   sub?: string;
 }
@@ -26,6 +28,13 @@ export interface Claims {
 export const reader = (org: string): Claims => ({ org, scope: 'dpv:read' });
 export const owner = (org: string): Claims => ({ org, scope: 'dpv:read dpv:grant' });
 export const sender = (org: string = ORG.skatteetaten): Claims => ({ org, scope: 'dpv:send' });
+/** A person acting for `org` (ID-porten: `pid` beside `org`). */
+export const personFor = (pid: string, org: string, scope = 'dpv:read'): Claims => ({
+  sub: `idporten-${pid.slice(-3)}`,
+  org,
+  pid,
+  scope,
+});
 export const admin: Claims = { sub: 'admin', scope: 'dpv:admin' };
 
 /** Meldingsboks on a database of its own, with Enhetsregisteret (which it asks) beside it. */
