@@ -21,8 +21,14 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261121130000OutboxPayload', class: Migration20261121130000OutboxPayload },
   { name: 'Migration20261202100000PersonGrant', class: Migration20261202100000PersonGrant },
   { name: 'Migration20261202200000Classification', class: Migration20261202200000Classification },
-  { name: 'Migration20261202300000SenderAuthorisation', class: Migration20261202300000SenderAuthorisation },
-  { name: 'Migration20261202310000GuidelineWarnings', class: Migration20261202310000GuidelineWarnings },
+  {
+    name: 'Migration20261202300000SenderAuthorisation',
+    class: Migration20261202300000SenderAuthorisation,
+  },
+  {
+    name: 'Migration20261202310000GuidelineWarnings',
+    class: Migration20261202310000GuidelineWarnings,
+  },
   { name: 'Migration20261202320000MassSending', class: Migration20261202320000MassSending },
   { name: 'Migration20261202400000RelayLease', class: Migration20261202400000RelayLease },
   { name: 'Migration20261202410000EventContract', class: Migration20261202410000EventContract },
