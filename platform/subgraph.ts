@@ -40,6 +40,8 @@ export interface SubgraphRuntime {
 /** Long-lived parts of a subgraph; closed when it stops, before its database connection. */
 export interface SubgraphServices {
   close(): Promise<void>;
+  /** Prometheus metrics of the subgraph's workers, served at `GET /metrics` when given. */
+  metrics?(): Promise<{ contentType: string; body: string }>;
 }
 
 /** The shape every subgraph module exports, so that runners and tests compose them alike. */
@@ -189,6 +191,7 @@ export async function startSubgraph<Ctx extends SubgraphContext, Services extend
       port: options.port,
       production: options.production ?? false,
       ready: () => orm.isConnected(),
+      ...(running.metrics ? { metrics: () => running.metrics!() } : {}),
       log,
     });
     return {

@@ -224,4 +224,32 @@ describe('outbox retention', () => {
     await until(() => resumed.events.some((e) => e.message.title === sent.title));
     expect(resumed.errors).toEqual([]);
   });
+
+  it('meldingsboks serves the outbox lag per consumer, and a stuck consumer, as metrics', async () => {
+    await db.query(`select meldingsboks.acknowledge_events_v1('test.lagging', 1)`);
+    await send('for the metrics');
+    const metrics = async () =>
+      (await fetch(graph.subgraphs.get('meldingsboks')!.url.replace(/graphql$/, 'metrics'))).text();
+    const value = (text: string, name: string) =>
+      Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    let text = await metrics();
+    const newest = value(text, 'dpv_outbox_head_position');
+    expect(newest).toBe(await head());
+    expect(value(text, 'dpv_outbox_consumer_lag_events{consumer="test.lagging"}')).toBe(
+      newest - (await consumer('test.lagging')),
+    );
+    expect(value(text, 'dpv_outbox_consumer_stuck{consumer="test.lagging"}')).toBe(0);
+    expect(value(text, 'dpv_outbox_relay_leading')).toBe(1);
+    // Behind, and silent for longer than five minutes: stuck.
+    await db.query(
+      `update meldingsboks.outbox_consumer set updated_at = now() - interval '10 minutes'
+       where name = 'test.lagging'`,
+    );
+    text = await metrics();
+    expect(value(text, 'dpv_outbox_consumer_stuck{consumer="test.lagging"}')).toBe(1);
+    await until(async () => (await consumer('varsling.engine')) >= (await head()));
+    text = await metrics();
+    expect(value(text, 'dpv_outbox_consumer_lag_events{consumer="varsling.engine"}')).toBe(0);
+    expect(value(text, 'dpv_outbox_consumer_stuck{consumer="varsling.engine"}')).toBe(0);
+  });
 });

@@ -93,6 +93,11 @@ describe('a poison event', () => {
       }),
     ]);
     expect(parked[0]!.reason).toMatch(/enhetsregisteret could not be asked: .*FAX/);
+    // The alert: varsling's metrics count it.
+    const metrics = await (
+      await fetch(graph.subgraphs.get('varsling')!.url.replace(/graphql$/, 'metrics'))
+    ).text();
+    expect(metrics).toMatch(/^dpv_varsling_parked_events 1$/m);
   });
 
   it('is shown and changed by admins only', async () => {

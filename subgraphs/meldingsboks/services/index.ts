@@ -4,6 +4,7 @@ import { InternalScope } from '../../../platform/auth/caller.js';
 import { PeerClient } from '../../../platform/http/peer.js';
 import type { SubgraphRuntime, SubgraphServices } from '../../../platform/subgraph.js';
 import { settingsSchema, type Settings } from '../settings.js';
+import { outboxMetrics } from './metrics.js';
 import { OutboxPruner } from './pruner.js';
 import { MassSender } from './massSender.js';
 import { Publisher } from './publisher.js';
@@ -119,6 +120,7 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
     publisher,
     pruner,
     massSender,
+    metrics: outboxMetrics(runtime.orm, relay),
     close: async () => {
       await massSender.stop();
       await pruner.stop();

@@ -3,6 +3,7 @@ import { PeerClient } from '../../../platform/http/peer.js';
 import type { SubgraphRuntime, SubgraphServices } from '../../../platform/subgraph.js';
 import { Dispatcher } from '../dispatch/Dispatcher.js';
 import { createTransports } from '../dispatch/transports.js';
+import { varslingMetrics } from './metrics.js';
 import { settingsSchema, type Settings } from '../settings.js';
 import { Engine } from './engine.js';
 
@@ -75,6 +76,7 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
     meldingsboks,
     engine,
     dispatcher,
+    metrics: varslingMetrics(runtime.orm),
     close: async () => {
       await dispatcher?.stop();
       await engine?.close();
