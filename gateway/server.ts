@@ -19,7 +19,10 @@ import { checkDocumentSize, useOperationLimits, type OperationLimits } from './l
 import { GatewayMetrics } from './metrics.js';
 import { useMetrics } from './useMetrics.js';
 import { serveGatewaySubscriptions, type SubscriptionLimits } from './subscriptions/server.js';
-import { subgraphsOf, type SubgraphEndpoint } from './supergraph.js';
+import type { SubgraphEndpoint } from './supergraph.js';
+import { buildGeneration } from './generation.js';
+import { SubgraphClients } from './executor/subgraphClients.js';
+import { SupergraphReloader, type ReloadOutcome, type WatchOptions } from './reload.js';
 
 export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
   maxConnectionsPerToken: 20,
@@ -60,6 +63,11 @@ export const UNLIMITED_EDGE: EdgeOptions = {
 export interface GatewayOptions {
   /** Path of the composed supergraph SDL. */
   supergraphPath: string;
+  /**
+   * Reload the supergraph when its file changes (see gateway/reload.ts); SIGHUP and `reload()`
+   * reload it either way. @default false
+   */
+  watchSupergraph?: boolean | WatchOptions | undefined;
   /** Overrides of the subgraph URLs composed into the supergraph, by subgraph name. */
   subgraphUrls: Record<string, string>;
   host: string;
@@ -87,7 +95,10 @@ export interface GatewayOptions {
 }
 
 export interface RunningGateway extends HttpService {
-  subgraphs: SubgraphEndpoint[];
+  /** The subgraphs of the supergraph served now. */
+  readonly subgraphs: readonly SubgraphEndpoint[];
+  /** Reads the supergraph file again and swaps it in when it changed and is valid. */
+  reload(trigger?: string): Promise<ReloadOutcome>;
   metrics: GatewayMetrics;
   shedder: LoadShedder;
 }
@@ -98,14 +109,32 @@ export interface RunningGateway extends HttpService {
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const log = options.log.child({ component: 'gateway' });
-  const supergraphSdl = await readFile(options.supergraphPath, 'utf8');
-  const subgraphs = subgraphsOf(supergraphSdl).map((s) => ({
-    name: s.name,
-    url: options.subgraphUrls[s.name] ?? s.url,
-  }));
   const metrics = new GatewayMetrics();
   const timeoutMs = (subgraph: string) => options.timeouts?.[subgraph] ?? options.timeoutMs;
-  const executor = createExecutor({ supergraphSdl, subgraphs, timeoutMs, metrics, log });
+  const clients = new SubgraphClients(timeoutMs);
+  const build = (sdl: string, number: number) =>
+    buildGeneration(sdl, number, {
+      subgraphUrls: options.subgraphUrls,
+      production: options.production,
+      clients,
+    });
+  const first = build(await readFile(options.supergraphPath, 'utf8'), 1);
+  metrics.servingSupergraph(first.number, first.hash);
+  const executor = createExecutor({ generation: first, clients, metrics, log });
+  // A request of the old generation may still send a fetch: its clients close after a grace.
+  const retireAfterMs =
+    2 * Math.max(options.timeoutMs, ...Object.values(options.timeouts ?? {})) + 5_000;
+  const reloader = new SupergraphReloader({
+    path: options.supergraphPath,
+    executor,
+    build,
+    onApplied: (next) => clients.retain(next.clients.values(), retireAfterMs),
+    metrics,
+    log,
+  });
+  if (options.watchSupergraph) {
+    reloader.watch(options.watchSupergraph === true ? {} : options.watchSupergraph);
+  }
   const { edge } = options;
   const state = options.databaseUrl ? await openGatewayState(options.databaseUrl, log) : undefined;
   if (!state && options.production) {
@@ -157,7 +186,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         executor,
         budgets,
         addressOf,
-        subgraphUrls: new Map(subgraphs.map((s) => [s.name, s.url])),
         auth: options.auth,
         identity: options.identity,
         limits: { ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.subscriptionLimits },
@@ -205,17 +233,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     production: options.production,
     bodyLimit: options.bodyLimit,
     ready: async () =>
-      !shedder.overloaded && (await Promise.all(subgraphs.map(answers))).every(Boolean),
+      !shedder.overloaded &&
+      (await Promise.all(executor.generation.subgraphs.map(answers))).every(Boolean),
     metrics: () => metrics.render(),
     metricsPort: options.metricsPort,
     log,
   });
   return {
     ...service,
-    subgraphs,
+    get subgraphs() {
+      return executor.generation.subgraphs;
+    },
+    reload: (trigger = 'reload()') => reloader.reload(trigger),
     metrics,
     shedder,
     close: once(async () => {
+      await reloader.close();
       await service.close();
       shedder.stop();
       await state?.close();

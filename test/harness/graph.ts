@@ -4,6 +4,7 @@ import {
   startGateway,
   UNLIMITED_EDGE,
   type EdgeOptions,
+  type GatewayOptions,
   type RunningGateway,
 } from '../../gateway/server.js';
 import { createLogger } from '../../platform/runtime/logger.js';
@@ -106,6 +107,10 @@ export interface TestGraphOptions {
   /** The gateway's own state. @default the graph's database */
   gatewayDatabaseUrl?: string | null;
   metricsPort?: number;
+  /** The supergraph the gateway serves. @default 'schema/supergraph.graphql' */
+  supergraphPath?: string;
+  /** Reload it when the file changes. @default false */
+  watchSupergraph?: GatewayOptions['watchSupergraph'];
 }
 
 /**
@@ -136,7 +141,8 @@ export async function startTestGraph(
   }
   const issuer = await TestIssuer.start();
   const gateway = await startGateway({
-    supergraphPath: 'schema/supergraph.graphql',
+    supergraphPath: options.supergraphPath ?? 'schema/supergraph.graphql',
+    watchSupergraph: options.watchSupergraph,
     subgraphUrls: Object.fromEntries([...subgraphs].map(([name, s]) => [name, s.url])),
     host: '127.0.0.1',
     port: 0,
