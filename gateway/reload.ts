@@ -81,6 +81,7 @@ export class SupergraphReloader {
     const { executor, metrics, log } = this.options;
     const previous = executor.generation;
     let next: Generation;
+    let buildMs: number;
     try {
       const sdl = await readFile(this.options.path, 'utf8');
       if (supergraphHash(sdl) === previous.hash) {
@@ -88,7 +89,9 @@ export class SupergraphReloader {
         metrics.supergraphReloads.inc({ outcome: 'unchanged' });
         return 'unchanged';
       }
+      const started = performance.now();
       next = this.options.build(sdl, previous.number + 1);
+      buildMs = Math.round(performance.now() - started);
     } catch (err) {
       log.error(
         { trigger, err, path: this.options.path, generation: previous.number, hash: previous.hash },
@@ -102,7 +105,13 @@ export class SupergraphReloader {
     metrics.servingSupergraph(next.number, next.hash);
     this.options.onApplied?.(next, previous);
     log.info(
-      { trigger, generation: next.number, hash: next.hash, previousHash: previous.hash },
+      {
+        trigger,
+        generation: next.number,
+        hash: next.hash,
+        previousHash: previous.hash,
+        buildMs,
+      },
       'supergraph reloaded',
     );
     return 'applied';

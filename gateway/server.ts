@@ -112,12 +112,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const metrics = new GatewayMetrics();
   const timeoutMs = (subgraph: string) => options.timeouts?.[subgraph] ?? options.timeoutMs;
   const clients = new SubgraphClients(timeoutMs);
-  const build = (sdl: string, number: number) =>
-    buildGeneration(sdl, number, {
-      subgraphUrls: options.subgraphUrls,
-      production: options.production,
-      clients,
-    });
+  const shedder = new LoadShedder(options.edge.loadShedLagMs);
+  const build = (sdl: string, number: number) => {
+    try {
+      return buildGeneration(sdl, number, {
+        subgraphUrls: options.subgraphUrls,
+        production: options.production,
+        clients,
+      });
+    } finally {
+      // Planning a supergraph holds the loop for a while: the gateway's own doing, not load.
+      shedder.excuse();
+    }
+  };
   const first = build(await readFile(options.supergraphPath, 'utf8'), 1);
   metrics.servingSupergraph(first.number, first.hash);
   const executor = createExecutor({ generation: first, clients, metrics, log });
@@ -128,7 +135,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     path: options.supergraphPath,
     executor,
     build,
-    onApplied: (next) => clients.retain(next.clients.values(), retireAfterMs),
+    onApplied: (next) => {
+      // Apollo Server checks the new schema as it takes it: more of the same stall.
+      shedder.excuse();
+      clients.retain(next.clients.values(), retireAfterMs);
+    },
     metrics,
     log,
   });
@@ -142,7 +153,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
   const budgets = new CallerBudgets(edge.rateLimits, state?.pool, log);
   const addressOf = clientAddressResolver(edge.trustedProxies);
-  const shedder = new LoadShedder(edge.loadShedLagMs);
   const compress = compression({
     threshold: edge.compressionThreshold,
     // Streamed answers (incremental delivery, event streams) go out as they are written.
