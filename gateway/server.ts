@@ -112,7 +112,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const metrics = new GatewayMetrics();
   const timeoutMs = (subgraph: string) => options.timeouts?.[subgraph] ?? options.timeoutMs;
   const clients = new SubgraphClients(timeoutMs);
-  const shedder = new LoadShedder(options.edge.loadShedLagMs);
+  // Load shedding starts once the first generation is built: only a reload's stall is excused.
+  let excuseStall = () => {};
   const build = (sdl: string, number: number) => {
     try {
       return buildGeneration(sdl, number, {
@@ -122,7 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       });
     } finally {
       // Planning a supergraph holds the loop for a while: the gateway's own doing, not load.
-      shedder.excuse();
+      excuseStall();
     }
   };
   const first = build(await readFile(options.supergraphPath, 'utf8'), 1);
@@ -137,7 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     build,
     onApplied: (next) => {
       // Apollo Server checks the new schema as it takes it: more of the same stall.
-      shedder.excuse();
+      excuseStall();
       clients.retain(next.clients.values(), retireAfterMs);
     },
     metrics,
@@ -153,6 +154,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
   const budgets = new CallerBudgets(edge.rateLimits, state?.pool, log);
   const addressOf = clientAddressResolver(edge.trustedProxies);
+  const shedder = new LoadShedder(edge.loadShedLagMs);
+  excuseStall = () => shedder.excuse();
   const compress = compression({
     threshold: edge.compressionThreshold,
     // Streamed answers (incremental delivery, event streams) go out as they are written.
