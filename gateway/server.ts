@@ -252,6 +252,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     metricsPort: options.metricsPort,
     log,
   });
+  // Starting (Apollo checking the schema, the first generation's caches) held the loop: not load.
+  shedder.excuse();
   return {
     ...service,
     get subgraphs() {
