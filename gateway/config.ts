@@ -24,6 +24,7 @@ export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<
   });
   return {
     supergraphPath: env.SUPERGRAPH_PATH,
+    watchSupergraph: env.SUPERGRAPH_WATCH && { debounceMs: env.SUPERGRAPH_WATCH_DEBOUNCE_MS },
     subgraphUrls: env.SUBGRAPH_URLS,
     host: env.HOST,
     port: env.PORT,

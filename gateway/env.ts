@@ -7,6 +7,13 @@ export const gatewayEnv = commonEnv.extend({
   PORT: port(4000),
   /** The composed supergraph the gateway executes. */
   SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
+  /** Reload the supergraph when its file changes (SIGHUP reloads it either way). */
+  SUPERGRAPH_WATCH: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  /** Quiet time after a change to the supergraph's directory before the file is read, in ms. */
+  SUPERGRAPH_WATCH_DEBOUNCE_MS: positiveInt(250),
   /** Where each subgraph listens (`name=url,…`); unset ones use the URL in the supergraph. */
   SUBGRAPH_URLS: pairs(z.url()),
   /** Deadline for one subgraph request, in milliseconds. */

@@ -11,4 +11,6 @@ const env = loadEnv(gatewayEnv);
 const log = createLogger('gateway', env.LOG_LEVEL);
 const tracing = startTracing('dpv-gateway', env.OTEL_EXPORTER_OTLP_ENDPOINT);
 const gateway = await startGateway(await gatewayOptionsFrom(env, log));
+// SIGHUP reloads the supergraph (a changed, valid one is swapped in; see gateway/reload.ts).
+process.on('SIGHUP', () => void gateway.reload('SIGHUP'));
 onShutdown(log, [() => gateway.close(), async () => tracing?.shutdown()]);

@@ -57,8 +57,38 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly subscriptionsInvalidated = new Counter({
+    name: 'dpv_gateway_subscriptions_invalidated_total',
+    help: 'Subscriptions ended by a supergraph reload that made their operation invalid',
+    registers: [this.registry],
+  });
+  readonly supergraphReloads = new Counter({
+    name: 'dpv_gateway_supergraph_reloads_total',
+    help: 'Supergraph reloads by outcome: applied, unchanged (same content), failed (old one kept)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly supergraphGeneration = new Gauge({
+    name: 'dpv_gateway_supergraph_generation',
+    help: 'The generation served: 1 for the supergraph read at start, one more per applied reload',
+    registers: [this.registry],
+  });
+  readonly supergraphInfo = new Gauge({
+    name: 'dpv_gateway_supergraph_info',
+    help: 'Always 1, labelled with the SHA-256 of the supergraph served',
+    labelNames: ['hash'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'dpv_gateway_' });
+  }
+
+  /** The supergraph served now: its generation and hash. */
+  servingSupergraph(generation: number, hash: string): void {
+    this.supergraphGeneration.set(generation);
+    this.supergraphInfo.reset();
+    this.supergraphInfo.set({ hash }, 1);
   }
 
   /** A bounded label for an operation name. */

@@ -19,7 +19,10 @@ import { checkDocumentSize, useOperationLimits, type OperationLimits } from './l
 import { GatewayMetrics } from './metrics.js';
 import { useMetrics } from './useMetrics.js';
 import { serveGatewaySubscriptions, type SubscriptionLimits } from './subscriptions/server.js';
-import { subgraphsOf, type SubgraphEndpoint } from './supergraph.js';
+import type { SubgraphEndpoint } from './supergraph.js';
+import { buildGeneration } from './generation.js';
+import { SubgraphClients } from './executor/subgraphClients.js';
+import { SupergraphReloader, type ReloadOutcome, type WatchOptions } from './reload.js';
 
 export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
   maxConnectionsPerToken: 20,
@@ -60,6 +63,11 @@ export const UNLIMITED_EDGE: EdgeOptions = {
 export interface GatewayOptions {
   /** Path of the composed supergraph SDL. */
   supergraphPath: string;
+  /**
+   * Reload the supergraph when its file changes (see gateway/reload.ts); SIGHUP and `reload()`
+   * reload it either way. @default false
+   */
+  watchSupergraph?: boolean | WatchOptions | undefined;
   /** Overrides of the subgraph URLs composed into the supergraph, by subgraph name. */
   subgraphUrls: Record<string, string>;
   host: string;
@@ -87,7 +95,10 @@ export interface GatewayOptions {
 }
 
 export interface RunningGateway extends HttpService {
-  subgraphs: SubgraphEndpoint[];
+  /** The subgraphs of the supergraph served now. */
+  readonly subgraphs: readonly SubgraphEndpoint[];
+  /** Reads the supergraph file again and swaps it in when it changed and is valid. */
+  reload(trigger?: string): Promise<ReloadOutcome>;
   metrics: GatewayMetrics;
   shedder: LoadShedder;
 }
@@ -99,14 +110,44 @@ export interface RunningGateway extends HttpService {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const log = options.log.child({ component: 'gateway' });
   log.info({ signsWith: options.identity.keyId }, 'internal identity keys');
-  const supergraphSdl = await readFile(options.supergraphPath, 'utf8');
-  const subgraphs = subgraphsOf(supergraphSdl).map((s) => ({
-    name: s.name,
-    url: options.subgraphUrls[s.name] ?? s.url,
-  }));
   const metrics = new GatewayMetrics();
   const timeoutMs = (subgraph: string) => options.timeouts?.[subgraph] ?? options.timeoutMs;
-  const executor = createExecutor({ supergraphSdl, subgraphs, timeoutMs, metrics, log });
+  const clients = new SubgraphClients(timeoutMs);
+  // Load shedding starts once the first generation is built: only a reload's stall is excused.
+  let excuseStall = () => {};
+  const build = (sdl: string, number: number) => {
+    try {
+      return buildGeneration(sdl, number, {
+        subgraphUrls: options.subgraphUrls,
+        production: options.production,
+        clients,
+      });
+    } finally {
+      // Planning a supergraph holds the loop for a while: the gateway's own doing, not load.
+      excuseStall();
+    }
+  };
+  const first = build(await readFile(options.supergraphPath, 'utf8'), 1);
+  metrics.servingSupergraph(first.number, first.hash);
+  const executor = createExecutor({ generation: first, clients, metrics, log });
+  // A request of the old generation may still send a fetch: its clients close after a grace.
+  const retireAfterMs =
+    2 * Math.max(options.timeoutMs, ...Object.values(options.timeouts ?? {})) + 5_000;
+  const reloader = new SupergraphReloader({
+    path: options.supergraphPath,
+    executor,
+    build,
+    onApplied: (next) => {
+      // Apollo Server checks the new schema as it takes it: more of the same stall.
+      excuseStall();
+      clients.retain(next.clients.values(), retireAfterMs);
+    },
+    metrics,
+    log,
+  });
+  if (options.watchSupergraph) {
+    reloader.watch(options.watchSupergraph === true ? {} : options.watchSupergraph);
+  }
   const { edge } = options;
   const state = options.databaseUrl ? await openGatewayState(options.databaseUrl, log) : undefined;
   if (!state && options.production) {
@@ -115,6 +156,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const budgets = new CallerBudgets(edge.rateLimits, state?.pool, log);
   const addressOf = clientAddressResolver(edge.trustedProxies);
   const shedder = new LoadShedder(edge.loadShedLagMs);
+  excuseStall = () => shedder.excuse();
   const compress = compression({
     threshold: edge.compressionThreshold,
     // Streamed answers (incremental delivery, event streams) go out as they are written.
@@ -158,7 +200,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         executor,
         budgets,
         addressOf,
-        subgraphUrls: new Map(subgraphs.map((s) => [s.name, s.url])),
         auth: options.auth,
         identity: options.identity,
         limits: { ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.subscriptionLimits },
@@ -206,17 +247,24 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     production: options.production,
     bodyLimit: options.bodyLimit,
     ready: async () =>
-      !shedder.overloaded && (await Promise.all(subgraphs.map(answers))).every(Boolean),
+      !shedder.overloaded &&
+      (await Promise.all(executor.generation.subgraphs.map(answers))).every(Boolean),
     metrics: () => metrics.render(),
     metricsPort: options.metricsPort,
     log,
   });
+  // Starting (Apollo checking the schema, the first generation's caches) held the loop: not load.
+  shedder.excuse();
   return {
     ...service,
-    subgraphs,
+    get subgraphs() {
+      return executor.generation.subgraphs;
+    },
+    reload: (trigger = 'reload()') => reloader.reload(trigger),
     metrics,
     shedder,
     close: once(async () => {
+      await reloader.close();
       await service.close();
       shedder.stop();
       await state?.close();

@@ -14,6 +14,8 @@ export class LoadShedder {
   /** Requests shed so far. */
   shed = 0;
   private readonly timer: NodeJS.Timeout;
+  /** Ticks due before this moment are not measured (see `excuse`). */
+  private excusedUntil = 0;
 
   constructor(
     readonly thresholdMs: number,
@@ -24,7 +26,7 @@ export class LoadShedder {
     let peakAt = 0;
     this.timer = setInterval(() => {
       const now = performance.now();
-      const late = Math.max(0, now - expected);
+      const late = expected <= this.excusedUntil ? 0 : Math.max(0, now - expected);
       expected = now + intervalMs;
       if (late >= this.lagMs || now - peakAt > holdMs) {
         this.lagMs = late;
@@ -32,6 +34,15 @@ export class LoadShedder {
       }
     }, intervalMs);
     this.timer.unref();
+  }
+
+  /**
+   * The loop was just held up by the gateway's own work, not by load (a supergraph reload plans
+   * synchronously, some hundreds of ms): that stall is not counted, so no request is shed and
+   * readiness does not drop for the second after it.
+   */
+  excuse(): void {
+    this.excusedUntil = performance.now();
   }
 
   get overloaded(): boolean {

@@ -7,6 +7,7 @@ import {
   GraphQLError,
   getVariableValues,
   type DocumentNode,
+  type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
 import type { PlanNode } from '@apollo/query-planner';
@@ -15,22 +16,20 @@ import type { Logger } from '../../platform/runtime/logger.js';
 import { activeSpan, injectTraceContext } from '../../platform/runtime/tracing.js';
 import type { GatewayContext } from '../context.js';
 import type { GatewayMetrics } from '../metrics.js';
-import type { SubgraphEndpoint } from '../supergraph.js';
-import { Planner, conditionsOf, type PreparedOperation } from './plan.js';
+import type { Generation } from '../generation.js';
+import { conditionsOf, type PreparedOperation } from './plan.js';
 import type { JsonObject } from './data.js';
 import { runPlan, type RunState } from './run.js';
 import { shapeResponse } from './shape.js';
-import { SubgraphClient } from './subgraphClient.js';
+import type { SubgraphClients } from './subgraphClients.js';
 
 export interface ExecutorOptions {
-  supergraphSdl: string;
-  subgraphs: SubgraphEndpoint[];
-  /** Deadline of one subgraph request, by subgraph name. */
-  timeoutMs: (subgraph: string) => number;
+  /** The generation built from the supergraph read at start. */
+  generation: Generation;
+  /** The subgraph clients the generations use; closed when the executor stops. */
+  clients: SubgraphClients;
   metrics: GatewayMetrics;
   log: Logger;
-  /** Prepared plans kept. @default 1000 */
-  maxPlans?: number;
   /**
    * Share an identical subgraph query under way among concurrent requests of the same caller.
    * @default true
@@ -40,10 +39,20 @@ export interface ExecutorOptions {
 
 /** The executor, with what the subscription side needs to run the rest of a plan per event. */
 export interface FederationExecutor extends GatewayInterface {
-  readonly planner: Planner;
-  readonly clients: ReadonlyMap<string, SubgraphClient>;
+  /** The generation new operations get. */
+  readonly generation: Generation;
+  /**
+   * The generation whose schema is `schema` (what Apollo or the socket validated the operation
+   * against), so that the operation is planned where it was validated; the current one when none.
+   */
+  generationOf(schema: GraphQLSchema | undefined): Generation;
+  /** Makes `next` the current generation, for Apollo Server and for `onGeneration` listeners. */
+  swap(next: Generation): void;
+  /** Calls `listener` with each generation swapped in; returns the function that stops it. */
+  onGeneration(listener: (next: Generation, previous: Generation) => void): () => void;
   /** Checks the variables and finds (or makes) the plan of an operation, by its hash `key`. */
   prepare(
+    generation: Generation,
     key: string,
     document: DocumentNode,
     operation: OperationDefinitionNode,
@@ -52,9 +61,11 @@ export interface FederationExecutor extends GatewayInterface {
   ): PreparedOperation | { errors: readonly GraphQLError[] };
   /**
    * Runs `node` over `data` (empty for a query or mutation; a subscription event's data for the
-   * rest of its plan) and shapes the response; `errors` are errors already in it.
+   * rest of its plan) and shapes the response; `errors` are errors already in it. `prepared` was
+   * planned by `generation`.
    */
   runOperation(
+    generation: Generation,
     prepared: PreparedOperation,
     variables: Readonly<Record<string, unknown>>,
     headers: Record<string, string>,
@@ -68,16 +79,13 @@ export interface FederationExecutor extends GatewayInterface {
  * Executes operations by Apollo's query plans with the gateway's own plan runner: undici
  * keep-alive pools per subgraph, identical fetches shared within a request, plans cached by
  * operation hash, and the response shaped by the operation. Hosted by Apollo Server as its
- * `gateway`.
+ * `gateway`; a reload swaps the generation (schema, planner, clients) under it.
  */
 export function createExecutor(options: ExecutorOptions): FederationExecutor {
-  const planner = new Planner(options.supergraphSdl, options.maxPlans);
-  const clients = new Map(
-    options.subgraphs.map((s) => [
-      s.name,
-      new SubgraphClient(s.name, s.url, { timeoutMs: options.timeoutMs(s.name) }),
-    ]),
-  );
+  let current = options.generation;
+  /** Older generations, while an operation validated against their schema may still run. */
+  const bySchema = new WeakMap<GraphQLSchema, Generation>([[current.schema, current]]);
+  const generationListeners = new Set<(next: Generation, previous: Generation) => void>();
   const { metrics } = options;
   const shared = new Map<string, Promise<string>>();
   const onFetch: RunState['onFetch'] = (subgraph, seconds, error) => {
@@ -90,6 +98,7 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
 
   /** Runs `node` (the whole plan, or the rest of a subscription's) and shapes the result. */
   const runOperation = async (
+    generation: Generation,
     prepared: PreparedOperation,
     variables: Readonly<Record<string, unknown>>,
     headers: Record<string, string>,
@@ -97,6 +106,7 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
     data: JsonObject = {},
     errors: GraphQLError[] = [],
   ): Promise<GatewayExecutionResult> => {
+    const { planner } = generation;
     const conditions = conditionsOf(prepared, variables);
     const shape = planner.shapeOf(prepared, conditions);
     if (!prepared.plan.node && shape.needsData(prepared.rootType)) {
@@ -112,7 +122,7 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
       };
     }
     const state: RunState = {
-      clients,
+      clients: generation.clients,
       supergraphSchema: planner.supergraphSchema,
       headers,
       variables,
@@ -140,6 +150,7 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
 
   /** Checks the variables and finds (or makes) the plan; errors are the client's. */
   const prepare = (
+    generation: Generation,
     key: string,
     document: DocumentNode,
     operation: OperationDefinitionNode,
@@ -148,14 +159,14 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
   ): PreparedOperation | { errors: readonly GraphQLError[] } => {
     if (operation.variableDefinitions?.length) {
       const { errors } = getVariableValues(
-        planner.schema,
+        generation.schema,
         operation.variableDefinitions,
         variables,
       );
       if (errors) return { errors };
     }
     try {
-      return planner.prepare(
+      return generation.planner.prepare(
         operationName ? `${key}\n${operationName}` : key,
         document,
         operationName,
@@ -170,7 +181,9 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
     request: GatewayGraphQLRequestContext<GatewayContext>,
   ): Promise<GatewayExecutionResult> => {
     const variables = request.request.variables ?? {};
+    const generation = generationOf(request.schema);
     const prepared = prepare(
+      generation,
       request.queryHash,
       request.document,
       request.operation,
@@ -188,27 +201,48 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
         ],
       };
     }
-    return runOperation(prepared, variables, await headersOf(request.context), node);
+    return runOperation(generation, prepared, variables, await headersOf(request.context), node);
   };
 
+  const generationOf = (schema: GraphQLSchema | undefined): Generation =>
+    schema === current.schema ? current : ((schema && bySchema.get(schema)) ?? current);
+
   const listeners = new Set<Parameters<GatewayInterface['onSchemaLoadOrUpdate']>[0]>();
+  const announce = () => {
+    for (const listener of listeners) {
+      listener({ apiSchema: current.schema, coreSupergraphSdl: current.sdl });
+    }
+  };
   return {
-    planner,
-    clients,
+    get generation() {
+      return current;
+    },
+    generationOf,
+    swap(next) {
+      const previous = current;
+      bySchema.set(next.schema, next);
+      current = next;
+      // Apollo Server takes the new schema for requests that start from now on; those under way
+      // keep the schema they were validated against, and with it their generation.
+      announce();
+      for (const listener of generationListeners) listener(next, previous);
+    },
+    onGeneration(listener) {
+      generationListeners.add(listener);
+      return () => generationListeners.delete(listener);
+    },
     prepare,
     runOperation,
     async load() {
-      for (const listener of listeners) {
-        listener({ apiSchema: planner.schema, coreSupergraphSdl: options.supergraphSdl });
-      }
-      return { schema: planner.schema, executor: execute as never } as never;
+      announce();
+      return { schema: current.schema, executor: execute as never } as never;
     },
     onSchemaLoadOrUpdate(callback) {
       listeners.add(callback);
       return () => listeners.delete(callback);
     },
     async stop() {
-      await Promise.all([...clients.values()].map((c) => c.close()));
+      await options.clients.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { ApolloServerErrorCode } from '@apollo/server/errors';
-import { GraphQLError, getOperationAST, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, type ExecutionArgs } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { ClientError, ErrorCode } from '../../platform/graphql/errors.js';
 import { refuseUnstorableInput } from '../../platform/graphql/storable.js';
@@ -7,11 +7,11 @@ import { coded } from '../../platform/http/subscriptions.js';
 import type { CallerBudgets } from '../edge/budget.js';
 import { checkDocumentSize, checkOperationLimits, type OperationLimits } from '../limits.js';
 import type { Connection } from './connection.js';
-import type { DocumentCache } from './documents.js';
+import type { Generation } from '../generation.js';
 
 export interface AdmissionOptions {
-  schema: GraphQLSchema;
-  documents: DocumentCache;
+  /** The generation (schema and document cache) an operation arriving now is checked against. */
+  generation: () => Generation;
   /** The callers' rate-limit budgets, spent here as over HTTP. */
   budgets: CallerBudgets;
   operationLimits: OperationLimits;
@@ -54,7 +54,8 @@ export class Admission {
     connection: Connection,
     payload: SubscribePayload,
   ): Promise<ExecutionArgs | readonly GraphQLError[]> {
-    const { schema, documents, budgets, operationLimits } = this.options;
+    const { budgets, operationLimits } = this.options;
+    const { schema, documents } = this.options.generation();
     try {
       checkDocumentSize(payload.query, operationLimits);
       budgets.refuseIfExhausted(connection.budget);

@@ -4,16 +4,22 @@ import { ErrorCode } from '../../platform/graphql/errors.js';
 import { ANNOUNCE_START, announcedStart } from '../../platform/graphql/subscriptionStart.js';
 import type { JsonObject } from '../executor/data.js';
 import type { FederationExecutor } from '../executor/index.js';
+import type { Generation } from '../generation.js';
 import type { PreparedOperation } from '../executor/plan.js';
 import { CURSOR_ALIAS, RESUME_VARIABLE, type UpstreamOperation } from './resume.js';
 import { isConnectionLoss, type Upstream } from './upstream.js';
 
-export interface FederatedSubscriptionOptions {
-  executor: FederationExecutor;
+/** What a subscription runs by: one generation's plan, and the subgraph that plan subscribes at. */
+export interface SubscriptionPlan {
+  generation: Generation;
   prepared: PreparedOperation;
   node: SubscriptionNode;
   upstream: Upstream;
   operation: UpstreamOperation;
+}
+
+export interface FederatedSubscriptionOptions extends SubscriptionPlan {
+  executor: FederationExecutor;
   variables: Readonly<Record<string, unknown>>;
   /** Headers of the rest-of-plan fetches and the upstream operation's extensions, fresh each call. */
   headers: () => Promise<Record<string, string>>;
@@ -36,6 +42,8 @@ export interface FederatedSubscriptionOptions {
   onDelivered: (seconds: number, cursor: string | null) => void;
   /** How long to keep trying to get back to a lost subgraph. @default 60 000 */
   giveUpAfterMs?: number;
+  /** Called once when it ends, whichever way. */
+  onEnd?: () => void;
 }
 
 interface Pending {
@@ -67,9 +75,51 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   private backlog = 0;
   /** Bytes of the events in `queue`. */
   private queuedBytes = 0;
+  /** The plan events are run by: the one it started with, until a reload moves it. */
+  private plan: SubscriptionPlan;
+
+  /** The plan it moves to: `plan`, or the one a reload gave it that waits in line. */
+  private planned: SubscriptionPlan;
+  /** Counts upstream subscribes; results of an earlier one are ignored (it was stopped). */
+  private subscribes = 0;
 
   constructor(private readonly options: FederatedSubscriptionOptions) {
     this.cursor = options.operation.initialCursor;
+    this.plan = options;
+    this.planned = options;
+  }
+
+  /** The generation whose plan the next event runs by (a move waiting in line included). */
+  get generation(): Generation {
+    return this.planned.generation;
+  }
+
+  /**
+   * Runs by `plan` from the next event on: events already received finish on the old plan. When
+   * the subscription moved to another subgraph, or its upstream operation changed, it subscribes
+   * there afresh (from its last cursor, when resumable), as after a lost connection, and answers
+   * true.
+   */
+  moveTo(plan: SubscriptionPlan): boolean {
+    if (this.ended) return false;
+    const resubscribe =
+      plan.upstream !== this.planned.upstream ||
+      plan.operation.query !== this.planned.operation.query;
+    this.planned = plan;
+    if (resubscribe) this.stopUpstream();
+    this.enqueueThen(async () => {
+      this.plan = plan;
+      if (resubscribe && !this.ended) await this.start();
+    });
+    return resubscribe;
+  }
+
+  /** Ends it with `error` (after what is already queued): the reload made it invalid. */
+  invalidate(error: GraphQLError): void {
+    if (this.ended) return;
+    this.stopUpstream();
+    this.enqueueThen(() => this.push({ errors: [error] }, performance.now()));
+    this.enqueueThen(() => this.finish());
   }
 
   [Symbol.asyncIterator](): this {
@@ -78,18 +128,23 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
 
   /** Subscribes upstream; call once. */
   async start(): Promise<void> {
-    const { upstream, operation, variables, node } = this.options;
+    const { upstream, operation, node } = this.plan;
+    const { variables } = this.options;
     const upstreamVariables: Record<string, unknown> = {};
     for (const name of node.primary.variableUsages ?? []) {
       if (variables[name] !== undefined) upstreamVariables[name] = variables[name];
     }
     if (operation.resumable) upstreamVariables[RESUME_VARIABLE] = this.cursor;
+    const subscribe = ++this.subscribes;
+    // A stopped subscribe still completes (graphql-ws calls `complete` after the unsubscribe),
+    // and one stopped while it signs the caller below must not subscribe at all.
+    const stale = () => subscribe !== this.subscribes;
     const extensions = {
       ...(await this.options.extensions()),
       // Without a cursor yet, ask where it starts: a loss before the first event resumes there.
       ...(operation.resumable && this.cursor === null ? { [ANNOUNCE_START]: true } : {}),
     };
-    if (this.ended) return;
+    if (this.ended || stale()) return;
     let lost = false;
     this.unsubscribe = upstream.subscribe(
       { query: operation.query, variables: upstreamVariables, extensions },
@@ -100,6 +155,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
       },
       {
         next: (result) => {
+          if (stale()) return;
           this.attempt = 0;
           this.lostSince = undefined;
           const start = announcedStart(result as ExecutionResult);
@@ -113,7 +169,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
           this.accept(result as ExecutionResult);
         },
         error: (error) => {
-          if (lost || this.ended) return;
+          if (lost || this.ended || stale()) return;
           lost = true;
           if (isConnectionLoss(error)) {
             this.reconnect();
@@ -126,7 +182,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
           }
         },
         complete: () => {
-          if (!lost) this.enqueueThen(() => this.finish());
+          if (!lost && !stale()) this.enqueueThen(() => this.finish());
         },
       },
     );
@@ -139,11 +195,11 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
     this.lostSince ??= Date.now();
     if (Date.now() - this.lostSince > (this.options.giveUpAfterMs ?? 60_000)) {
       const error = new GraphQLError(
-        `Subgraph "${this.options.upstream.name}" is unavailable: the subscription could not be resumed.`,
+        `Subgraph "${this.plan.upstream.name}" is unavailable: the subscription could not be resumed.`,
         {
           extensions: {
             code: ErrorCode.SUBGRAPH_UNAVAILABLE,
-            serviceName: this.options.upstream.name,
+            serviceName: this.plan.upstream.name,
           },
         },
       );
@@ -176,7 +232,8 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   /** Runs the rest of the plan over one event and queues the shaped result. */
   private async process(result: ExecutionResult, arrived: number): Promise<void> {
     if (this.ended) return;
-    const { executor, prepared, node, variables, operation } = this.options;
+    const { executor, variables } = this.options;
+    const { generation, prepared, node, operation, upstream } = this.plan;
     const data = (result.data ?? null) as JsonObject | null;
     const root = data?.[operation.rootField] as JsonObject | null | undefined;
     if (operation.resumable && root && typeof root[CURSOR_ALIAS] === 'string') {
@@ -186,7 +243,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
       (e) =>
         new GraphQLError(e.message, {
           path: e.path,
-          extensions: { ...e.extensions, serviceName: this.options.upstream.name },
+          extensions: { ...e.extensions, serviceName: upstream.name },
         }),
     );
     if (!data) {
@@ -194,6 +251,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
       return;
     }
     const shaped = await executor.runOperation(
+      generation,
       prepared,
       variables,
       await this.options.headers(),
@@ -250,6 +308,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
     if (this.ended) return;
     // Let the client take what is queued, then end.
     this.ended = true;
+    this.options.onEnd?.();
     this.stopUpstream();
     if (this.waiting && this.queue.length === 0) {
       const waiting = this.waiting;
@@ -269,6 +328,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   }
 
   return(): Promise<IteratorResult<ExecutionResult>> {
+    if (!this.ended) this.options.onEnd?.();
     this.ended = true;
     this.queue.length = 0;
     this.queuedBytes = 0;
@@ -285,6 +345,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   }
 
   private stopUpstream(): void {
+    this.subscribes++;
     clearTimeout(this.retryTimer);
     const unsubscribe = this.unsubscribe;
     this.unsubscribe = undefined;

@@ -7,23 +7,21 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
 } from 'graphql';
-import type { SubscriptionNode } from '@apollo/query-planner';
 import { CALLER_HEADER, REQUEST_ID_HEADER } from '../../platform/auth/internalIdentity.js';
+import { ClientError, ErrorCode } from '../../platform/graphql/errors.js';
 import { coded } from '../../platform/http/subscriptions.js';
 import type { Logger } from '../../platform/runtime/logger.js';
 import { headersOf, type FederationExecutor } from '../executor/index.js';
-import type { PreparedOperation } from '../executor/plan.js';
+import type { Generation } from '../generation.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { CloseCode, type Connection } from './connection.js';
-import { FederatedSubscription } from './federated.js';
+import { FederatedSubscription, type SubscriptionPlan } from './federated.js';
 import { positionKey, type Positions } from './positions.js';
-import { upstreamOperation, type UpstreamOperation } from './resume.js';
+import { upstreamOperation } from './resume.js';
 import { Upstream } from './upstream.js';
 
 export interface RoutingOptions {
   executor: FederationExecutor;
-  /** Subgraph URLs by name (HTTP; the WebSocket URL is the same with ws:). */
-  subgraphUrls: ReadonlyMap<string, string>;
   /** Events a slow client may fall behind before its connection is closed. */
   maxBufferedEvents: number;
   /** Bytes a slow client may fall behind (queued events and its socket's buffer). */
@@ -48,9 +46,18 @@ export type Routed = ExecutionResult | FederatedSubscription;
  * event gets the rest of the plan, so fields of other subgraphs arrive in the same payload.
  */
 export class OperationRouter {
+  /** Connections to the subgraphs, by name and URL. */
   private readonly upstreams = new Map<string, Upstream>();
+  /** Subscriptions under way, with what it takes to check them again after a reload. */
+  private readonly open = new Map<FederatedSubscription, Reroutable>();
+  private readonly stopWatching: () => void;
 
-  constructor(private readonly options: RoutingOptions) {}
+  constructor(private readonly options: RoutingOptions) {
+    this.stopWatching = options.executor.onGeneration((next) => {
+      for (const [subscription, reroutable] of this.open)
+        this.reroute(subscription, reroutable, next);
+    });
+  }
 
   /** graphql-ws's `execute`: a query or mutation (a subscription is refused). */
   execute(args: ExecutionArgs): Promise<Routed> {
@@ -64,6 +71,7 @@ export class OperationRouter {
 
   /** Closes the connections to the subgraphs. */
   async close(): Promise<void> {
+    this.stopWatching();
     await Promise.all([...this.upstreams.values()].map((u) => u.close()));
   }
 
@@ -74,8 +82,11 @@ export class OperationRouter {
     const operation = getOperationAST(args.document, args.operationName);
     if (!operation)
       return { errors: [new GraphQLError('Unable to identify the operation to run.')] };
+    // Planned by the generation whose schema admitted it (a reload may have come since).
+    const generation = executor.generationOf(args.schema);
     const key = createHash('sha256').update(printDocumentKey(args.document)).digest('hex');
     const prepared = executor.prepare(
+      generation,
       key,
       args.document,
       operation,
@@ -90,13 +101,19 @@ export class OperationRouter {
       if (node?.kind === 'Subscription') {
         return { errors: [new GraphQLError('Not a subscription.')] };
       }
-      return executor.runOperation(prepared, variables, await headersOf(connection), node);
+      return executor.runOperation(
+        generation,
+        prepared,
+        variables,
+        await headersOf(connection),
+        node,
+      );
     }
     // A client that reconnects sends the same subscribe again (same id, same variables): it
     // resumes from the last event it confirmed, unless it names a cursor itself.
     const subscriptionId = (args.rootValue as { subscriptionId?: string } | undefined)
       ?.subscriptionId;
-    let upstream = upstreamOperation(executor.planner.schema, node.primary.operation, variables);
+    let upstream = upstreamOperation(generation.schema, node.primary.operation, variables);
     let resumeKey: string | undefined;
     if (upstream.resumable && subscriptionId !== undefined) {
       resumeKey = positionKey({
@@ -110,29 +127,106 @@ export class OperationRouter {
         if (confirmed !== null) upstream = { ...upstream, initialCursor: confirmed };
       }
     }
-    const subscription = this.federated(connection, prepared, node, variables, upstream, resumeKey);
+    const plan = {
+      generation,
+      prepared,
+      node,
+      upstream: this.upstreamOf(generation, node.primary.serviceName),
+      operation: upstream,
+    };
+    const subscription = this.federated(connection, plan, variables, resumeKey);
+    const reroutable = { document: args.document, operationName: args.operationName, variables };
+    this.open.set(subscription, reroutable);
+    // A reload between its admission and now: checked against the current generation at once.
+    if (generation !== executor.generation) {
+      this.reroute(subscription, reroutable, executor.generation);
+    }
     await subscription.start();
     return subscription;
   }
 
-  /** The subscription of `node` for one subscriber, not yet started. */
+  /**
+   * After a reload: a subscription whose operation the new schema still accepts runs by the new
+   * plan from its next event (the old plan's fetches may ask for what the subgraphs no longer
+   * have); one it does not is ended with SUBSCRIPTION_INVALIDATED, the socket left open.
+   */
+  private reroute(
+    subscription: FederatedSubscription,
+    { document, operationName, variables }: Reroutable,
+    next: Generation,
+  ): void {
+    if (subscription.generation === next) return;
+    const refuse = (reasons: readonly string[]) => {
+      this.options.metrics.subscriptionsInvalidated.inc();
+      subscription.invalidate(
+        new ClientError(
+          ErrorCode.SUBSCRIPTION_INVALIDATED,
+          `The gateway's schema changed and this subscription is no longer valid: ${reasons.join(' ')} Subscribe again with an operation the schema accepts.`,
+          { reasons, supergraph: next.hash },
+        ),
+      );
+    };
+    try {
+      this.replan(subscription, document, operationName, variables, next, refuse);
+    } catch (err) {
+      refuse([`It cannot be planned: ${(err as Error).message}`]);
+    }
+  }
+
+  /** `reroute`'s checks and the move; `refuse` ends the subscription with its reasons. */
+  private replan(
+    subscription: FederatedSubscription,
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown>,
+    next: Generation,
+    refuse: (reasons: readonly string[]) => void,
+  ): void {
+    const query = printDocumentKey(document);
+    const parsed = next.documents.get(query);
+    if (!('kind' in parsed)) return refuse(parsed.map((e) => e.message));
+    const operation = getOperationAST(parsed, operationName);
+    if (!operation) return refuse(['The operation is gone.']);
+    const key = createHash('sha256').update(query).digest('hex');
+    const prepared = this.options.executor.prepare(
+      next,
+      key,
+      parsed,
+      operation,
+      operationName ?? undefined,
+      variables,
+    );
+    if ('errors' in prepared) return refuse(prepared.errors.map((e) => e.message));
+    const node = prepared.plan.node;
+    if (node?.kind !== 'Subscription') return refuse(['It is no longer a subscription.']);
+    const operationNow = upstreamOperation(next.schema, node.primary.operation, variables);
+    const resubscribed = subscription.moveTo({
+      generation: next,
+      prepared,
+      node,
+      upstream: this.upstreamOf(next, node.primary.serviceName),
+      operation: operationNow,
+    });
+    this.options.log.debug(
+      { generation: next.number, subgraph: node.primary.serviceName, resubscribed },
+      'subscription moved to the new supergraph',
+    );
+  }
+
+  /** The subscription of `plan` for one subscriber, not yet started. */
   private federated(
     connection: Connection,
-    prepared: PreparedOperation,
-    node: SubscriptionNode,
+    plan: SubscriptionPlan,
     variables: Record<string, unknown>,
-    operation: UpstreamOperation,
     resumeKey: string | undefined,
   ): FederatedSubscription {
     const { executor, maxBufferedEvents, maxBufferedBytes, upstreamGiveUpMs, metrics } =
       this.options;
-    return new FederatedSubscription({
+    const subscription: FederatedSubscription = new FederatedSubscription({
+      ...plan,
       executor,
-      prepared,
-      node,
-      upstream: this.upstreamOf(node.primary.serviceName),
-      operation,
       variables,
+      onEnd: () => this.open.delete(subscription),
       headers: () => headersOf(connection),
       extensions: async () => {
         const headers = await headersOf(connection);
@@ -158,19 +252,28 @@ export class OperationRouter {
         }
       },
     });
+    return subscription;
   }
 
-  /** The shared connection to subgraph `name`, made on first use. */
-  private upstreamOf(name: string): Upstream {
-    let upstream = this.upstreams.get(name);
+  /** The shared connection to subgraph `name` where `generation` has it, made on first use. */
+  private upstreamOf(generation: Generation, name: string): Upstream {
+    const url = generation.subgraphs.find((s) => s.name === name)?.url;
+    if (!url) throw new Error(`No subgraph named "${name}"`);
+    const key = `${name} ${url}`;
+    let upstream = this.upstreams.get(key);
     if (!upstream) {
-      const url = this.options.subgraphUrls.get(name);
-      if (!url) throw new Error(`No subgraph named "${name}"`);
       upstream = new Upstream(name, url, this.options.log, this.options.upstreamConnections);
-      this.upstreams.set(name, upstream);
+      this.upstreams.set(key, upstream);
     }
     return upstream;
   }
+}
+
+/** What a subscription was asked with, to plan it again on a new generation. */
+interface Reroutable {
+  document: DocumentNode;
+  operationName: string | null | undefined;
+  variables: Record<string, unknown>;
 }
 
 /** The document's source text when it has one (the plan cache key), else its printed form. */

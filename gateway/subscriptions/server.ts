@@ -14,7 +14,6 @@ import type { GatewayMetrics } from '../metrics.js';
 import { Admission } from './admission.js';
 import { Connections, type Connection } from './connection.js';
 import { counted } from './counted.js';
-import { DocumentCache } from './documents.js';
 import { FederatedSubscription } from './federated.js';
 import { Confirmer } from './confirm.js';
 import { Positions } from './positions.js';
@@ -47,8 +46,6 @@ export interface GatewaySubscriptionOptions {
   budgets: CallerBudgets;
   /** The client's address (for anonymous callers' budgets). */
   addressOf: (req: http.IncomingMessage) => string | undefined;
-  /** Subgraph URLs by name (HTTP; the WebSocket URL is the same with ws:). */
-  subgraphUrls: ReadonlyMap<string, string>;
   auth: Authenticator;
   identity: InternalIdentity;
   limits: SubscriptionLimits;
@@ -72,7 +69,6 @@ export function serveGatewaySubscriptions(
   options: GatewaySubscriptionOptions,
 ): () => Promise<void> {
   const { executor, limits, metrics, log } = options;
-  const schema = executor.planner.schema;
   const connections = new Connections({
     auth: options.auth,
     identity: options.identity,
@@ -83,15 +79,14 @@ export function serveGatewaySubscriptions(
   });
   const positions = new Positions({ graceMs: limits.resumeGraceMs, pool: options.pool, log });
   const admission = new Admission({
-    schema,
-    documents: new DocumentCache(schema, { production: options.production }),
+    // Each operation is admitted by the generation current when it arrives.
+    generation: () => executor.generation,
     budgets: options.budgets,
     operationLimits: options.operationLimits,
     maxOperationsPerConnection: limits.maxSubscriptionsPerConnection,
   });
   const router = new OperationRouter({
     executor,
-    subgraphUrls: options.subgraphUrls,
     maxBufferedEvents: limits.maxBufferedEvents,
     maxBufferedBytes: limits.maxBufferedBytes,
     upstreamGiveUpMs: limits.upstreamGiveUpMs,
@@ -105,7 +100,8 @@ export function serveGatewaySubscriptions(
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 1 << 20 });
   const server = useServer<Record<string, unknown>, { connection?: Connection }>(
     {
-      schema,
+      // Unused (onSubscribe gives every operation its schema), but kept current.
+      schema: () => executor.generation.schema,
       onConnect: async (ctx) => {
         const connection = await connections.open(ctx.connectionParams, ctx.extra);
         if (!connection) return false;

@@ -16,6 +16,11 @@ export enum ErrorCode {
   SUBGRAPH_UNAVAILABLE = 'SUBGRAPH_UNAVAILABLE',
   /** A subgraph did not answer within its deadline; `extensions.serviceName` names it. */
   SUBGRAPH_TIMEOUT = 'SUBGRAPH_TIMEOUT',
+  /**
+   * A supergraph reload made an open subscription's operation invalid (a field it selects is
+   * gone); it ends after this error, the socket stays open. `extensions.reasons` says why.
+   */
+  SUBSCRIPTION_INVALIDATED = 'SUBSCRIPTION_INVALIDATED',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
   /** The recipient of a message is not registered in Enhetsregisteret, or is deleted. */
   RECIPIENT_NOT_FOUND = 'RECIPIENT_NOT_FOUND',

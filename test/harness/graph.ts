@@ -4,6 +4,7 @@ import {
   startGateway,
   UNLIMITED_EDGE,
   type EdgeOptions,
+  type GatewayOptions,
   type RunningGateway,
 } from '../../gateway/server.js';
 import { createLogger } from '../../platform/runtime/logger.js';
@@ -108,6 +109,10 @@ export interface TestGraphOptions {
   metricsPort?: number;
   /** Settings of subgraphs, over TEST_SETTINGS. */
   settings?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** The supergraph the gateway serves. @default 'schema/supergraph.graphql' */
+  supergraphPath?: string;
+  /** Reload it when the file changes. @default false */
+  watchSupergraph?: GatewayOptions['watchSupergraph'];
 }
 
 /**
@@ -138,7 +143,8 @@ export async function startTestGraph(
   }
   const issuer = await TestIssuer.start();
   const gateway = await startGateway({
-    supergraphPath: 'schema/supergraph.graphql',
+    supergraphPath: options.supergraphPath ?? 'schema/supergraph.graphql',
+    watchSupergraph: options.watchSupergraph,
     subgraphUrls: Object.fromEntries([...subgraphs].map(([name, s]) => [name, s.url])),
     host: '127.0.0.1',
     port: 0,
