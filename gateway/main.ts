@@ -11,4 +11,7 @@ const env = loadEnv(gatewayEnv);
 const log = createLogger('gateway', env.LOG_LEVEL);
 const tracing = startTracing('dpv-gateway', env.OTEL_EXPORTER_OTLP_ENDPOINT);
 const gateway = await startGateway(await gatewayOptionsFrom(env, log));
-onShutdown(log, [() => gateway.close(), async () => tracing?.shutdown()]);
+// The drain's own time, and 5 s for the sockets and the rest, before a hung stop is cut off.
+onShutdown(log, [() => gateway.close(), async () => tracing?.shutdown()], {
+  timeoutMs: env.GATEWAY_DRAIN_DELAY_MS + env.GATEWAY_DRAIN_GRACE_MS + 5_000,
+});

@@ -36,6 +36,11 @@ export interface FederatedSubscriptionOptions {
   onDelivered: (seconds: number, cursor: string | null) => void;
   /** How long to keep trying to get back to a lost subgraph. @default 60 000 */
   giveUpAfterMs?: number;
+  /**
+   * True once the gateway is closing its sockets: events are kept here, not handed to the
+   * client, which gets them from the instance it moves to (after its confirmed position).
+   */
+  held?: () => boolean;
 }
 
 interface Pending {
@@ -208,7 +213,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
     if (this.ended) return;
     const pending: Pending = { result, arrived, cursor, bytes: 0 };
     const waiting = this.waiting;
-    if (waiting) {
+    if (waiting && !this.options.held?.()) {
       this.waiting = undefined;
       this.deliver(pending);
       waiting({ value: pending.result, done: false });
@@ -259,6 +264,9 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   }
 
   next(): Promise<IteratorResult<ExecutionResult>> {
+    if (this.options.held?.() && !this.ended) {
+      return new Promise((resolve) => (this.waiting = resolve));
+    }
     const pending = this.queue.shift();
     if (pending) {
       this.deliver(pending);

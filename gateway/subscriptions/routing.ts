@@ -49,8 +49,17 @@ export type Routed = ExecutionResult | FederatedSubscription;
  */
 export class OperationRouter {
   private readonly upstreams = new Map<string, Upstream>();
+  private holding = false;
 
   constructor(private readonly options: RoutingOptions) {}
+
+  /**
+   * From now on no subscription hands an event to its client (the sockets are about to close):
+   * an event a client was never sent is not confirmed, and the next instance sends it.
+   */
+  hold(): void {
+    this.holding = true;
+  }
 
   /** graphql-ws's `execute`: a query or mutation (a subscription is refused). */
   execute(args: ExecutionArgs): Promise<Routed> {
@@ -144,6 +153,7 @@ export class OperationRouter {
       maxBuffered: maxBufferedEvents,
       maxBufferedBytes,
       giveUpAfterMs: upstreamGiveUpMs,
+      held: () => this.holding,
       socketBuffered: () => connection.socket.bufferedAmount,
       onOverflow: (why) => {
         connection.log.warn({ why }, 'slow subscriber closed');
