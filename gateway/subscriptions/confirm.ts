@@ -19,6 +19,8 @@ export class Confirmer {
   private sent = new Map<string, string>();
   /** One entry per ping awaiting its pong, in order. */
   private readonly awaiting: Array<{ seq: number; sent: Map<string, string> }> = [];
+  /** Subscriptions not sent an event yet: where each starts. */
+  private readonly starts = new Map<string, string>();
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
   /** Our pings carry their number; others (graphql-ws's keep-alive) carry none and are ignored. */
@@ -39,6 +41,8 @@ export class Confirmer {
     }
     for (const [key, cursor] of this.sent) this.positions.confirm(key, cursor);
     this.sent.clear();
+    // Sent nothing: the next instance starts where this subscription started, not at its own now.
+    for (const [key, cursor] of this.starts) this.positions.confirm(key, cursor);
   };
 
   constructor(
@@ -54,8 +58,14 @@ export class Confirmer {
     socket.prependOnceListener('close', this.onClose);
   }
 
+  /** Subscription `key` starts after `cursor` (the subgraph says so before its first event). */
+  started(key: string, cursor: string): void {
+    this.starts.set(key, cursor);
+  }
+
   /** The event at `cursor` of subscription `key` has been handed to the socket. */
   sentEvent(key: string, cursor: string): void {
+    this.starts.delete(key);
     this.sent.set(key, cursor);
     this.timer ??= setTimeout(() => this.ping(), this.delayMs);
   }

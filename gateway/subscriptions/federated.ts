@@ -34,6 +34,8 @@ export interface FederatedSubscriptionOptions {
    * its position when the field is resumable.
    */
   onDelivered: (seconds: number, cursor: string | null) => void;
+  /** The subgraph said where the subscription starts (before its first event). */
+  onStart?: (cursor: string) => void;
   /** How long to keep trying to get back to a lost subgraph. @default 60 000 */
   giveUpAfterMs?: number;
   /**
@@ -112,6 +114,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
             // Where the subgraph started; no event, and only until a real cursor arrives.
             this.enqueueThen(() => {
               this.cursor ??= start;
+              this.options.onStart?.(start);
             });
             return;
           }

@@ -160,6 +160,9 @@ export class OperationRouter {
         // 1013: the client comes back by itself and resumes from what it confirmed.
         connection.close(CloseCode.TryAgainLater, `Try again later: slow consumer, ${why}`);
       },
+      onStart: (cursor) => {
+        if (resumeKey !== undefined) connection.confirmer?.started(resumeKey, cursor);
+      },
       onDelivered: (seconds, cursor) => {
         metrics.subscriptionEvents.inc();
         metrics.subscriptionDelivery.observe(seconds);
