@@ -45,6 +45,18 @@ export interface FederatedSubscriptionOptions {
   held?: () => boolean;
 }
 
+/** A subscription taken again after a database outage counts as back once it holds this long. */
+const HEALTHY_AFTER_MS = 2_000;
+
+/** Every error is DATABASE_UNAVAILABLE: the subgraph is there, its database is not (yet). */
+function isDatabaseUnavailable(error: unknown): boolean {
+  return (
+    Array.isArray(error) &&
+    error.length > 0 &&
+    error.every((e) => (e as GraphQLError).extensions?.code === ErrorCode.DATABASE_UNAVAILABLE)
+  );
+}
+
 interface Pending {
   result: ExecutionResult;
   arrived: number;
@@ -74,6 +86,12 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   private backlog = 0;
   /** Bytes of the events in `queue`. */
   private queuedBytes = 0;
+  /**
+   * Set while the subgraph answers DATABASE_UNAVAILABLE: its socket is live all along, so taking
+   * the subscription again counts as getting back only once it has held for a while.
+   */
+  private databaseDown = false;
+  private healthyTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: FederatedSubscriptionOptions) {
     this.cursor = options.operation.initialCursor;
@@ -102,13 +120,17 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
       { query: operation.query, variables: upstreamVariables, extensions },
       // The subgraph took the subscription again: the give-up clock starts afresh.
       () => {
-        this.attempt = 0;
-        this.lostSince = undefined;
+        if (!this.databaseDown) {
+          this.attempt = 0;
+          this.lostSince = undefined;
+          return;
+        }
+        clearTimeout(this.healthyTimer);
+        this.healthyTimer = setTimeout(() => this.recovered(), HEALTHY_AFTER_MS);
       },
       {
         next: (result) => {
-          this.attempt = 0;
-          this.lostSince = undefined;
+          this.recovered();
           const start = announcedStart(result as ExecutionResult);
           if (start !== undefined) {
             // Where the subgraph started; no event, and only until a real cursor arrives.
@@ -125,6 +147,11 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
           lost = true;
           if (isConnectionLoss(error)) {
             this.reconnect();
+          } else if (isDatabaseUnavailable(error)) {
+            // The subgraph's database is away (a restart, a failover): resume once it is back.
+            clearTimeout(this.healthyTimer);
+            this.databaseDown = true;
+            this.reconnect();
           } else {
             const errors = (error as readonly GraphQLError[]).map(
               (e) => new GraphQLError(e.message, { extensions: e.extensions, path: e.path }),
@@ -138,6 +165,14 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
         },
       },
     );
+  }
+
+  /** The subgraph serves the subscription again. */
+  private recovered(): void {
+    clearTimeout(this.healthyTimer);
+    this.databaseDown = false;
+    this.attempt = 0;
+    this.lostSince = undefined;
   }
 
   /** The subgraph went away: subscribe again from the last cursor, with growing pauses. */
@@ -297,6 +332,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
 
   private stopUpstream(): void {
     clearTimeout(this.retryTimer);
+    clearTimeout(this.healthyTimer);
     const unsubscribe = this.unsubscribe;
     this.unsubscribe = undefined;
     unsubscribe?.();
