@@ -130,6 +130,20 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
       },
       {
         next: (result) => {
+          const { data, errors } = result as ExecutionResult;
+          if (operation.resumable && data == null && isDatabaseUnavailable(errors)) {
+            // The subgraph could not read this event from its database: not an event for the
+            // client but an outage. Let go, and subscribe again after the last event.
+            if (lost || this.ended) return;
+            lost = true;
+            const unsubscribe = this.unsubscribe;
+            this.unsubscribe = undefined;
+            unsubscribe?.();
+            clearTimeout(this.healthyTimer);
+            this.databaseDown = true;
+            this.reconnect();
+            return;
+          }
           this.recovered();
           const start = announcedStart(result as ExecutionResult);
           if (start !== undefined) {

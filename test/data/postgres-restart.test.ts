@@ -26,6 +26,7 @@ let port: number;
 let server: Database;
 let graph: TestGraph;
 let client: Client | undefined;
+let firm: Client | undefined;
 
 const start = (dataDir: string) =>
   openDatabase({ dataDir, port, database: 'dpv', ephemeral: true, log });
@@ -38,6 +39,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await client?.dispose();
+  await firm?.dispose();
   await graph?.close();
   await server?.stop();
   await rm(dir, { recursive: true, force: true });
@@ -135,6 +137,33 @@ describe('PostgreSQL restarted under the running graph', () => {
     console.log(
       `while PostgreSQL is away: ${JSON.stringify(during.errors!.map((e) => [e.extensions?.serviceName, e.message]))}`,
     );
+    // A subscription opened now fails at the subgraph (the grant is in the database); the gateway
+    // takes DATABASE_UNAVAILABLE as an outage and subscribes again until it is served.
+    const firmIds: string[] = [];
+    const firmErrors: unknown[] = [];
+    firm = createClient({
+      url: toWs(graph.gateway.url),
+      webSocketImpl: WebSocket,
+      connectionParams: {
+        authorization: `Bearer ${await graph.issuer.token({ ...reader(ORG.regnskap), expiresIn: 600 })}`,
+      },
+    });
+    firm.subscribe(
+      {
+        query: `subscription ($recipient: String!) { messagePublished(recipient: $recipient) { cursor message { id } } }`,
+        variables: { recipient: ORG.bakeri },
+      },
+      {
+        next: (r) => {
+          if (r.errors) firmErrors.push(r.errors);
+          const id = (r.data as { messagePublished?: { message: { id: string } } })
+            ?.messagePublished?.message.id;
+          if (id) firmIds.push(id);
+        },
+        error: (err) => void firmErrors.push(err),
+        complete: () => undefined,
+      },
+    );
     await sleep(2_000);
 
     server = await start(path.join(dir, 'pg'));
@@ -159,6 +188,12 @@ describe('PostgreSQL restarted under the running graph', () => {
     await sleep(1_000);
     expect(ids).toEqual([before.id, last.id, after.id]);
     expect(feedErrors).toEqual([]);
+    // The subscription opened during the outage is served since, without an error.
+    await until(() => firmIds.includes(after.id), 15_000).catch((err: unknown) => {
+      console.log(`firm: ids ${JSON.stringify(firmIds)}, errors ${JSON.stringify(firmErrors)}`);
+      throw err;
+    });
+    expect(firmErrors).toEqual([]);
     // Every outbox row positioned, and the varsling engine caught up with them.
     await until(async () => {
       const [row] = await sql<{ unpositioned: string; behind: string | null }>(
