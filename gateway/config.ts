@@ -67,6 +67,7 @@ export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<
       compressionThreshold: env.COMPRESSION_THRESHOLD_BYTES,
     },
     metricsPort: env.METRICS_PORT ?? (production ? 9464 : undefined),
+    drain: { delayMs: env.GATEWAY_DRAIN_DELAY_MS, graceMs: env.GATEWAY_DRAIN_GRACE_MS },
     production,
     log,
   };

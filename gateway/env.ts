@@ -77,6 +77,13 @@ export const gatewayEnv = commonEnv.extend({
   WS_UPSTREAM_GIVE_UP_S: positiveInt(60),
   /** graphql-ws: sockets to each subgraph that subscriptions are spread over. */
   WS_UPSTREAM_CONNECTIONS: positiveInt(4),
+  /**
+   * On SIGTERM `/ready` turns 503 at once; the gateway goes on serving this many ms before it
+   * stops accepting connections, so that the load balancer sees it. 0 in development.
+   */
+  GATEWAY_DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  /** Then requests in flight get this many ms to finish before their connections are cut. */
+  GATEWAY_DRAIN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** Largest request body (express/body-parser syntax). */
   MAX_BODY_SIZE: z.string().default('1mb'),
 });

@@ -6,7 +6,7 @@ import type { ClientError } from '../platform/graphql/errors.js';
 import { once } from '../platform/runtime/once.js';
 import type { InternalIdentity } from '../platform/auth/internalIdentity.js';
 import type { Logger } from '../platform/runtime/logger.js';
-import { startHttpService, type HttpService } from '../platform/http/server.js';
+import { startHttpService, type DrainOptions, type HttpService } from '../platform/http/server.js';
 import type { Authenticator } from './auth.js';
 import type { GatewayContext } from './context.js';
 import { budgetKeyOf, CallerBudgets, type BudgetKey, type RateLimits } from './edge/budget.js';
@@ -90,6 +90,8 @@ export interface GatewayOptions {
   databaseUrl?: string | undefined;
   /** Serve `/metrics` on this port instead of the gateway's (0: a free one). */
   metricsPort?: number | undefined;
+  /** How `close()` drains (SIGTERM). @default DEFAULT_DRAIN (platform/http/server.ts) */
+  drain?: DrainOptions | undefined;
   production: boolean;
   log: Logger;
 }
@@ -251,6 +253,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       (await Promise.all(executor.generation.subgraphs.map(answers))).every(Boolean),
     metrics: () => metrics.render(),
     metricsPort: options.metricsPort,
+    drain: options.drain,
     log,
   });
   // Starting (Apollo checking the schema, the first generation's caches) held the loop: not load.

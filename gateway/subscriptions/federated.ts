@@ -40,10 +40,29 @@ export interface FederatedSubscriptionOptions extends SubscriptionPlan {
    * its position when the field is resumable.
    */
   onDelivered: (seconds: number, cursor: string | null) => void;
+  /** The subgraph said where the subscription starts (before its first event). */
+  onStart?: (cursor: string) => void;
   /** How long to keep trying to get back to a lost subgraph. @default 60 000 */
   giveUpAfterMs?: number;
   /** Called once when it ends, whichever way. */
   onEnd?: () => void;
+  /**
+   * True once the gateway is closing its sockets: events are kept here, not handed to the
+   * client, which gets them from the instance it moves to (after its confirmed position).
+   */
+  held?: () => boolean;
+}
+
+/** A subscription taken again after a database outage counts as back once it holds this long. */
+const HEALTHY_AFTER_MS = 2_000;
+
+/** Every error is DATABASE_UNAVAILABLE: the subgraph is there, its database is not (yet). */
+function isDatabaseUnavailable(error: unknown): boolean {
+  return (
+    Array.isArray(error) &&
+    error.length > 0 &&
+    error.every((e) => (e as GraphQLError).extensions?.code === ErrorCode.DATABASE_UNAVAILABLE)
+  );
 }
 
 interface Pending {
@@ -82,6 +101,12 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   private planned: SubscriptionPlan;
   /** Counts upstream subscribes; results of an earlier one are ignored (it was stopped). */
   private subscribes = 0;
+  /**
+   * Set while the subgraph answers DATABASE_UNAVAILABLE: its socket is live all along, so taking
+   * the subscription again counts as getting back only once it has held for a while.
+   */
+  private databaseDown = false;
+  private healthyTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: FederatedSubscriptionOptions) {
     this.cursor = options.operation.initialCursor;
@@ -150,19 +175,38 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
       { query: operation.query, variables: upstreamVariables, extensions },
       // The subgraph took the subscription again: the give-up clock starts afresh.
       () => {
-        this.attempt = 0;
-        this.lostSince = undefined;
+        if (!this.databaseDown) {
+          this.attempt = 0;
+          this.lostSince = undefined;
+          return;
+        }
+        clearTimeout(this.healthyTimer);
+        this.healthyTimer = setTimeout(() => this.recovered(), HEALTHY_AFTER_MS);
       },
       {
         next: (result) => {
           if (stale()) return;
-          this.attempt = 0;
-          this.lostSince = undefined;
+          const { data, errors } = result as ExecutionResult;
+          if (operation.resumable && data == null && isDatabaseUnavailable(errors)) {
+            // The subgraph could not read this event from its database: not an event for the
+            // client but an outage. Let go, and subscribe again after the last event.
+            if (lost || this.ended) return;
+            lost = true;
+            const unsubscribe = this.unsubscribe;
+            this.unsubscribe = undefined;
+            unsubscribe?.();
+            clearTimeout(this.healthyTimer);
+            this.databaseDown = true;
+            this.reconnect();
+            return;
+          }
+          this.recovered();
           const start = announcedStart(result as ExecutionResult);
           if (start !== undefined) {
             // Where the subgraph started; no event, and only until a real cursor arrives.
             this.enqueueThen(() => {
               this.cursor ??= start;
+              this.options.onStart?.(start);
             });
             return;
           }
@@ -172,6 +216,11 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
           if (lost || this.ended || stale()) return;
           lost = true;
           if (isConnectionLoss(error)) {
+            this.reconnect();
+          } else if (isDatabaseUnavailable(error)) {
+            // The subgraph's database is away (a restart, a failover): resume once it is back.
+            clearTimeout(this.healthyTimer);
+            this.databaseDown = true;
             this.reconnect();
           } else {
             const errors = (error as readonly GraphQLError[]).map(
@@ -186,6 +235,14 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
         },
       },
     );
+  }
+
+  /** The subgraph serves the subscription again. */
+  private recovered(): void {
+    clearTimeout(this.healthyTimer);
+    this.databaseDown = false;
+    this.attempt = 0;
+    this.lostSince = undefined;
   }
 
   /** The subgraph went away: subscribe again from the last cursor, with growing pauses. */
@@ -266,7 +323,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
     if (this.ended) return;
     const pending: Pending = { result, arrived, cursor, bytes: 0 };
     const waiting = this.waiting;
-    if (waiting) {
+    if (waiting && !this.options.held?.()) {
       this.waiting = undefined;
       this.deliver(pending);
       waiting({ value: pending.result, done: false });
@@ -318,6 +375,9 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   }
 
   next(): Promise<IteratorResult<ExecutionResult>> {
+    if (this.options.held?.() && !this.ended) {
+      return new Promise((resolve) => (this.waiting = resolve));
+    }
     const pending = this.queue.shift();
     if (pending) {
       this.deliver(pending);
@@ -347,6 +407,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   private stopUpstream(): void {
     this.subscribes++;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.healthyTimer);
     const unsubscribe = this.unsubscribe;
     this.unsubscribe = undefined;
     unsubscribe?.();

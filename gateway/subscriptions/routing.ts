@@ -51,12 +51,21 @@ export class OperationRouter {
   /** Subscriptions under way, with what it takes to check them again after a reload. */
   private readonly open = new Map<FederatedSubscription, Reroutable>();
   private readonly stopWatching: () => void;
+  private holding = false;
 
   constructor(private readonly options: RoutingOptions) {
     this.stopWatching = options.executor.onGeneration((next) => {
       for (const [subscription, reroutable] of this.open)
         this.reroute(subscription, reroutable, next);
     });
+  }
+
+  /**
+   * From now on no subscription hands an event to its client (the sockets are about to close):
+   * an event a client was never sent is not confirmed, and the next instance sends it.
+   */
+  hold(): void {
+    this.holding = true;
   }
 
   /** graphql-ws's `execute`: a query or mutation (a subscription is refused). */
@@ -238,11 +247,15 @@ export class OperationRouter {
       maxBuffered: maxBufferedEvents,
       maxBufferedBytes,
       giveUpAfterMs: upstreamGiveUpMs,
+      held: () => this.holding,
       socketBuffered: () => connection.socket.bufferedAmount,
       onOverflow: (why) => {
         connection.log.warn({ why }, 'slow subscriber closed');
         // 1013: the client comes back by itself and resumes from what it confirmed.
         connection.close(CloseCode.TryAgainLater, `Try again later: slow consumer, ${why}`);
+      },
+      onStart: (cursor) => {
+        if (resumeKey !== undefined) connection.confirmer?.started(resumeKey, cursor);
       },
       onDelivered: (seconds, cursor) => {
         metrics.subscriptionEvents.inc();

@@ -96,6 +96,8 @@ export function serveGatewaySubscriptions(
     log,
   });
   const formatAll = socketErrorFormatter(options.production, log);
+  /** Set when the sockets are closed for a shutdown (see Confirmer). */
+  let restarting = false;
 
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 1 << 20 });
   const server = useServer<Record<string, unknown>, { connection?: Connection }>(
@@ -105,7 +107,7 @@ export function serveGatewaySubscriptions(
       onConnect: async (ctx) => {
         const connection = await connections.open(ctx.connectionParams, ctx.extra);
         if (!connection) return false;
-        connection.confirmer = new Confirmer(ctx.extra.socket, positions);
+        connection.confirmer = new Confirmer(ctx.extra.socket, positions, () => restarting);
         ctx.extra.connection = connection;
         metrics.websocketConnections.inc();
         return true;
@@ -159,10 +161,16 @@ export function serveGatewaySubscriptions(
     wss,
   );
 
-  return () =>
-    closeSockets(wss, async () => {
+  return async () => {
+    // No event is handed out from here on; those already handed out reach their sockets within
+    // this turn of the event loop, before the close frame that follows them.
+    router.hold();
+    await new Promise((resolve) => setImmediate(resolve));
+    restarting = true;
+    await closeSockets(wss, async () => {
       await server.dispose();
       await router.close();
       await positions.close();
     });
+  };
 }

@@ -104,7 +104,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
  * process that died is stopped by the next start (`stopLeftoverServer`). Its signal handlers stay
  * (platform/runtime/shutdown.ts replaces them in the services).
  */
+let exitCodeKept = false;
 function keepExitCode(): void {
+  // Once per process: a second server (a test restarting one) finds the hooks gone already.
+  if (exitCodeKept) return;
+  exitCodeKept = true;
   const exitHook = createRequire(import.meta.url)('async-exit-hook') as {
     unhookEvent(event: string): void;
   };

@@ -41,6 +41,8 @@ export enum ErrorCode {
   CURSOR_EXPIRED = 'CURSOR_EXPIRED',
   /** A mass sending of service messages whose selection of recipients is not limited. */
   SELECTION_TOO_WIDE = 'SELECTION_TOO_WIDE',
+  /** A subgraph cannot reach its database (down, restarting, failing over); try again shortly. */
+  DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE',
 }
 
 /** Longest error message sent to a client: longer ones (echoing a huge value) are cut. */
@@ -88,6 +90,14 @@ export function errorFormatter(production: boolean, log: Logger) {
     const formatted = message === given.message ? given : { ...given, message };
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PUBLIC_CODES.has(code)) return formatted;
+    if (isDatabaseUnavailable(error)) {
+      log.warn({ err: error, path: formatted.path }, 'database unavailable');
+      return {
+        message: 'The database is unavailable; try again shortly.',
+        ...(formatted.path ? { path: formatted.path } : {}),
+        extensions: { code: ErrorCode.DATABASE_UNAVAILABLE },
+      };
+    }
     log.error({ err: error, path: formatted.path }, 'internal error');
     if (!production) return formatted;
     const serviceName = formatted.extensions?.serviceName;
@@ -100,4 +110,28 @@ export function errorFormatter(production: boolean, log: Logger) {
       },
     };
   };
+}
+
+/** Connection failures: refused, reset, cut by a server shutting down (SQLSTATE 57P0x, 08xxx). */
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+]);
+
+/**
+ * True when `error` (or what it wraps) is a failure to reach PostgreSQL rather than a bug: the
+ * server refused or dropped the connection, or is shutting down or starting up.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  let e = error as { originalError?: unknown; cause?: unknown; code?: unknown; message?: unknown };
+  for (let depth = 0; e && typeof e === 'object' && depth < 6; depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (CONNECTION_ERRORS.has(code) || /^57P0[123]$/.test(code) || /^08/.test(code)) return true;
+    if (typeof e.message === 'string' && /^Connection terminated/.test(e.message)) return true;
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return false;
 }

@@ -2,7 +2,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { ApolloServer, type ApolloServerOptions } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
@@ -60,8 +59,23 @@ export interface HttpServiceOptions<Ctx extends LoggingContext> {
    * returns the function that closes it, called first on close.
    */
   attach?: (httpServer: http.Server) => () => Promise<void>;
+  /** How `close()` drains. @default DEFAULT_DRAIN */
+  drain?: DrainOptions | undefined;
   log: Logger;
 }
+
+/** The steps of a drain that take time (see {@link HttpService.close}). */
+export interface DrainOptions {
+  /**
+   * After `/ready` turns 503, how long the service goes on serving as before, in ms, so that a
+   * load balancer sees it and stops sending new connections here.
+   */
+  delayMs: number;
+  /** How long requests in flight may take to finish once no new connection is accepted, in ms. */
+  graceMs: number;
+}
+
+export const DEFAULT_DRAIN: DrainOptions = { delayMs: 0, graceMs: 10_000 };
 
 /** A listening HTTP service. */
 export interface HttpService {
@@ -71,7 +85,12 @@ export interface HttpService {
   httpServer: http.Server;
   /** Where `/metrics` is served when it has a port of its own. */
   metricsUrl?: string;
-  /** Stops accepting requests, lets running ones finish, then closes the socket. */
+  /**
+   * Drains, then stops: `/ready` answers 503 at once and every answer from then on carries
+   * `Connection: close`; after `drain.delayMs` no new connection is accepted and idle keep-alive
+   * connections are closed; requests in flight get up to `drain.graceMs` to finish (then their
+   * connections are cut); then WebSockets are closed with 1012, and the servers stop.
+   */
   close(): Promise<void>;
 }
 
@@ -103,7 +122,6 @@ export async function startHttpService<Ctx extends LoggingContext>(
       ...(options.apollo.plugins ?? []),
       useStorableInput<Ctx>(),
       useRequestLog<Ctx>(),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
       production
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
@@ -111,13 +129,30 @@ export async function startHttpService<Ctx extends LoggingContext>(
   } as ApolloServerOptions<Ctx>);
   await apollo.start();
 
+  // Requests in flight, so that a drain can wait for them (WebSocket upgrades are not requests).
+  const inFlight = new Set<http.ServerResponse>();
+  let draining = false;
+  let settled: (() => void) | undefined;
+  httpServer.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    inFlight.add(res);
+    // Each answer of a draining service ends its connection: the client's next request opens a
+    // new one, which the load balancer sends elsewhere.
+    if (draining) res.setHeader('Connection', 'close');
+    res.once('close', () => {
+      inFlight.delete(res);
+      if (inFlight.size === 0) settled?.();
+    });
+  });
+
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
   const ready = options.ready ?? (async () => true);
   app.get('/ready', async (_req, res) => {
-    const ok = await ready().catch(() => false);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable' });
+    const ok = !draining && (await ready().catch(() => false));
+    res
+      .status(ok ? 200 : 503)
+      .json({ status: ok ? 'ready' : draining ? 'draining' : 'unavailable' });
   });
   const metrics = options.metrics;
   const metricsServer =
@@ -188,11 +223,39 @@ export async function startHttpService<Ctx extends LoggingContext>(
       : undefined;
   const detach = options.attach?.(httpServer);
   log.info({ url, subscriptions: !!stopSubscriptions || !!detach }, 'listening');
+  const drain = options.drain ?? DEFAULT_DRAIN;
   let closing: Promise<void> | undefined;
   const close = async () => {
-    // Sockets first: Apollo's drain waits for every open connection, WebSockets included.
+    // 1. Not ready: a load balancer stops sending. Answers close their connections.
+    draining = true;
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+    log.info({ ...drain, inFlight: inFlight.size }, 'draining');
+    // 2. Serve as before while the load balancer notices.
+    if (drain.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, drain.delayMs));
+    // 3. No new connections; idle keep-alive ones are closed (busy ones close after their answer).
+    const stopped = new Promise((resolve) => httpServer.close(resolve));
+    httpServer.closeIdleConnections();
+    // 4. Requests in flight finish, within the grace period.
+    if (inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => (settled = resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, drain.graceMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    // 5. WebSockets: closed with 1012, which clients retry (on another instance).
     await stopSubscriptions?.();
     await detach?.();
+    // What is still in flight after the grace period is cut off.
+    if (inFlight.size > 0) {
+      log.warn(
+        { inFlight: inFlight.size, graceMs: drain.graceMs },
+        'requests cut off at the end of the drain',
+      );
+    }
+    httpServer.closeAllConnections();
+    await stopped;
     await apollo.stop();
     if (metricsHttp) await new Promise((resolve) => metricsHttp.close(resolve));
   };
