@@ -42,6 +42,19 @@ export const subgraphEnv = commonEnv.extend({
   MELDINGSBOKS_RELAY_LEASE_MS: positiveInt(10_000),
   /** Meldingsboks: days outbox events are kept (and until every registered consumer has them). */
   MELDINGSBOKS_OUTBOX_RETENTION_DAYS: positiveInt(30),
+  /** Meldingsboks: a webhook delivery with no answer by then has failed and is retried (ms). */
+  MELDINGSBOKS_WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  /** Meldingsboks: consecutive failed deliveries after which a webhook is paused. */
+  MELDINGSBOKS_WEBHOOK_MAX_FAILURES: positiveInt(10),
+  /** Meldingsboks: webhooks one organisation may hold. */
+  MELDINGSBOKS_WEBHOOK_MAX_PER_ORG: positiveInt(10),
+  /** Meldingsboks: how long the previous webhook secret still signs after a rotation (ms). */
+  MELDINGSBOKS_WEBHOOK_SECRET_GRACE_MS: positiveInt(86_400_000),
+  /** Meldingsboks: accept plain http webhook URLs to 127.0.0.1/localhost (development only). */
+  MELDINGSBOKS_WEBHOOK_ALLOW_LOOPBACK_HTTP: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** Varsling: SMTP server for e-mail notices (smtp://user:pass@host:port); unset: logged only. */
   SMTP_URL: optionalUrl(),
   /** Varsling: the From of e-mail notices. */
@@ -73,6 +86,11 @@ export function settingsOf(env: SubgraphEnv, subgraph: Pick<SubgraphDefinition, 
         roleCacheMs: env.MELDINGSBOKS_ROLE_CACHE_MS,
         relayLeaseMs: env.MELDINGSBOKS_RELAY_LEASE_MS,
         outboxRetentionDays: env.MELDINGSBOKS_OUTBOX_RETENTION_DAYS,
+        webhookTimeoutMs: env.MELDINGSBOKS_WEBHOOK_TIMEOUT_MS,
+        webhookMaxFailures: env.MELDINGSBOKS_WEBHOOK_MAX_FAILURES,
+        webhookMaxPerOrg: env.MELDINGSBOKS_WEBHOOK_MAX_PER_ORG,
+        webhookSecretGraceMs: env.MELDINGSBOKS_WEBHOOK_SECRET_GRACE_MS,
+        webhookAllowLoopbackHttp: env.MELDINGSBOKS_WEBHOOK_ALLOW_LOOPBACK_HTTP,
       };
     case 'varsling':
       return {

@@ -21,6 +21,7 @@ import {
 } from './resolvers/MessageResolver.js';
 import { RecipientResolver } from './resolvers/RecipientResolver.js';
 import { SendResolver } from './resolvers/SendResolver.js';
+import { WebhookResolver } from './resolvers/WebhookResolver.js';
 import { isEmpty, seed } from './seed.js';
 import { startServices, type Services } from './services/index.js';
 
@@ -37,6 +38,7 @@ export function buildSchema() {
         RecipientResolver,
         GrantResolver,
         EventsResolver,
+        WebhookResolver,
       ],
     },
     { Enhet: enhetReference, Message: messageReference },

@@ -106,6 +106,8 @@ export interface TestGraphOptions {
   /** The gateway's own state. @default the graph's database */
   gatewayDatabaseUrl?: string | null;
   metricsPort?: number;
+  /** Subgraph settings over TEST_SETTINGS, by subgraph name. */
+  settings?: Record<string, Record<string, unknown>>;
 }
 
 /**
@@ -130,7 +132,7 @@ export async function startTestGraph(
         identity: testIdentity,
         production: options.production ?? false,
         peers: Object.fromEntries([...subgraphs].map(([name, s]) => [name, s.url])),
-        settings: TEST_SETTINGS[def.name],
+        settings: { ...TEST_SETTINGS[def.name], ...options.settings?.[def.name] },
       }),
     );
   }

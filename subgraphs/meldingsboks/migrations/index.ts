@@ -7,6 +7,7 @@ import { Migration20261121130000OutboxPayload } from './Migration20261121130000O
 import { Migration20261202200000Classification } from './Migration20261202200000Classification.js';
 import { Migration20261202400000RelayLease } from './Migration20261202400000RelayLease.js';
 import { Migration20261202410000EventContract } from './Migration20261202410000EventContract.js';
+import { Migration20261202500000Webhooks } from './Migration20261202500000Webhooks.js';
 
 /** Applied in order on start; append only. */
 export const migrations: MigrationObject[] = [
@@ -21,4 +22,5 @@ export const migrations: MigrationObject[] = [
   },
   { name: 'Migration20261202400000RelayLease', class: Migration20261202400000RelayLease },
   { name: 'Migration20261202410000EventContract', class: Migration20261202410000EventContract },
+  { name: 'Migration20261202500000Webhooks', class: Migration20261202500000Webhooks },
 ];

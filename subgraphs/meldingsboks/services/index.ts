@@ -6,6 +6,7 @@ import { settingsSchema, type Settings } from '../settings.js';
 import { OutboxPruner } from './pruner.js';
 import { Publisher } from './publisher.js';
 import { RoleChecker } from './roles.js';
+import { WebhookDispatcher } from './webhooks.js';
 import { OUTBOX_CHANNEL, OUTBOX_RAW_CHANNEL, OUTBOX_TABLE } from './store.js';
 
 /** One outbox row: a message published, or its status changed. */
@@ -25,6 +26,7 @@ export interface Services extends SubgraphServices {
   events: OutboxTail<OutboxEvent>;
   publisher: Publisher;
   pruner: OutboxPruner;
+  webhooks: WebhookDispatcher;
 }
 
 /**
@@ -88,14 +90,31 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
     runtime.log,
   );
   pruner.start();
+  const roles = new RoleChecker(enhetsregisteret, settings.roleCacheMs);
+  const webhooks = new WebhookDispatcher(
+    runtime.orm,
+    roles,
+    {
+      pollMs: settings.webhookPollMs,
+      timeoutMs: settings.webhookTimeoutMs,
+      leaseMs: settings.webhookLeaseMs,
+      maxFailures: settings.webhookMaxFailures,
+      backoffBaseMs: settings.webhookBackoffBaseMs,
+      backoffCapMs: settings.webhookBackoffCapMs,
+    },
+    runtime.log,
+  );
+  webhooks.start();
   return {
     settings,
     enhetsregisteret,
-    roles: new RoleChecker(enhetsregisteret, settings.roleCacheMs),
+    roles,
     events,
     publisher,
     pruner,
+    webhooks,
     close: async () => {
+      await webhooks.stop();
       await pruner.stop();
       await publisher.stop();
       await events.close();
