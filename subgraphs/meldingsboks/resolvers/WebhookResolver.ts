@@ -123,11 +123,11 @@ function toWebhook(r: WebhookRow): Webhook {
     lastError: r.last_error,
     consecutiveFailures: r.failures,
     cursor: encodeCursor([Number(r.position)]),
-    createdAt: r.created_at,
-    lastDeliveredAt: r.delivered_at,
+    createdAt: new Date(r.created_at),
+    lastDeliveredAt: r.delivered_at ? new Date(r.delivered_at) : null,
     previousSecretValidUntil:
-      r.previous_secret_until && r.previous_secret_until > new Date()
-        ? r.previous_secret_until
+      r.previous_secret_until && new Date(r.previous_secret_until) > new Date()
+        ? new Date(r.previous_secret_until)
         : null,
   });
 }
