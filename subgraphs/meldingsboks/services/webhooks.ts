@@ -93,7 +93,8 @@ interface MessageRow {
 }
 
 const BATCH = 100;
-const CLAIM = 10;
+/** Subscriptions one instance delivers to at the same time. */
+const CONCURRENCY = 10;
 const MAX_ERROR = 500;
 
 /**
@@ -105,6 +106,7 @@ const MAX_ERROR = 500;
 export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
   private readonly stopping = new AbortController();
 
@@ -119,8 +121,14 @@ export class WebhookDispatcher {
     this.schedule();
   }
 
-  /** Claims what is due and delivers it; returns how many subscriptions were worked on. */
+  /**
+   * Claims what is due (as many as there is room for beside the work in flight) and starts
+   * delivering it; returns how many subscriptions were claimed. A slow endpoint holds up only
+   * its own subscription.
+   */
   async runOnce(): Promise<number> {
+    const room = CONCURRENCY - this.inFlight.size;
+    if (room <= 0) return 0;
     const token = randomUUID();
     const claimed = await this.orm.em
       .fork()
@@ -132,18 +140,19 @@ export class WebhookDispatcher {
          where s.status = 'ACTIVE' and s.next_attempt_at <= now()
            and (s.lease_until is null or s.lease_until < now())
            and exists (select 1 from outbox o where o.position > s.position)
-         order by s.next_attempt_at limit ${CLAIM} for update skip locked)
+         order by s.next_attempt_at limit ${room} for update skip locked)
        returning id, owner_orgnr, url, events, inbox_orgnr, secret, previous_secret,
          coalesce(previous_secret_until > now(), false) as previous_valid, position::text, failures`,
         [token, this.settings.leaseMs],
       );
-    await Promise.all(
-      claimed.map((sub) =>
-        this.work(sub, token).catch((err: unknown) =>
+    for (const sub of claimed) {
+      const work: Promise<void> = this.work(sub, token)
+        .catch((err: unknown) =>
           this.log.error({ err, webhook: sub.id }, 'webhook delivery failed unexpectedly'),
-        ),
-      ),
-    );
+        )
+        .finally(() => this.inFlight.delete(work));
+      this.inFlight.add(work);
+    }
     return claimed.length;
   }
 
@@ -384,6 +393,7 @@ export class WebhookDispatcher {
     clearTimeout(this.timer);
     this.stopping.abort();
     await this.running;
+    await Promise.all([...this.inFlight]);
   }
 }
 
