@@ -3,7 +3,13 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
-import { startTestGraph, type SubgraphFixture, type TestGraph } from '../harness/graph.js';
+import {
+  startTestGraph,
+  startTestSubgraph,
+  type SubgraphFixture,
+  type TestGraph,
+} from '../harness/graph.js';
+import { definition as meldingsboks } from '../../subgraphs/meldingsboks/index.js';
 import { codes, post, type GraphQLResponse } from '../harness/graphql.js';
 import {
   admin,
@@ -22,8 +28,17 @@ import { sleep, until } from './subscriptionHelpers.js';
  */
 
 const TIMEOUT_MS = 800;
-const MAX_FAILURES = 4;
-const GRACE_MS = 4_000;
+const WEBHOOK_SETTINGS = {
+  webhookPollMs: 100,
+  webhookTimeoutMs: TIMEOUT_MS,
+  webhookMaxFailures: 4,
+  webhookBackoffBaseMs: 100,
+  webhookBackoffCapMs: 400,
+  webhookSecretGraceMs: 4_000,
+  webhookAllowLoopbackHttp: true,
+};
+const MAX_FAILURES = WEBHOOK_SETTINGS.webhookMaxFailures;
+const GRACE_MS = WEBHOOK_SETTINGS.webhookSecretGraceMs;
 
 let db: TestDatabase;
 let graph: TestGraph;
@@ -83,17 +98,7 @@ class Sink {
 beforeAll(async () => {
   db = await createTestDatabase();
   graph = await startTestGraph(db.url, {
-    settings: {
-      meldingsboks: {
-        webhookPollMs: 100,
-        webhookTimeoutMs: TIMEOUT_MS,
-        webhookMaxFailures: MAX_FAILURES,
-        webhookBackoffBaseMs: 100,
-        webhookBackoffCapMs: 400,
-        webhookSecretGraceMs: GRACE_MS,
-        webhookAllowLoopbackHttp: true,
-      },
-    },
+    settings: { meldingsboks: WEBHOOK_SETTINGS },
   });
   sink = await Sink.start();
 }, 60_000);
@@ -324,6 +329,30 @@ describe('deliveries', () => {
       expect(expired.errors![0]!.extensions!.oldestCursor).toBe(all[0]!.event.dpvcursor);
     } finally {
       await db.query(`update meldingsboks.outbox_retention set pruned_through = 0`);
+    }
+  }, 40_000);
+
+  it('two meldingsboks instances deliver each event once, in order (SKIP LOCKED and a lease)', async () => {
+    const second = await startTestSubgraph(meldingsboks, db.url, {
+      seedWhenEmpty: false,
+      peers: { enhetsregisteret: graph.subgraphs.get('enhetsregisteret')!.url },
+      settings: WEBHOOK_SETTINGS,
+    });
+    try {
+      const hooks = [];
+      for (let i = 0; i < 3; i++)
+        hooks.push(await register(reader(ORG.bakeri), `/twice${i}`, ['INBOX']));
+      const sent = [];
+      for (let i = 1; i <= 6; i++) sent.push(await toBakery(`twice ${i}`));
+      for (let i = 0; i < 3; i++) await until(() => sink.at(`/twice${i}`).length >= 6, 20_000);
+      await sleep(1_000);
+      for (let i = 0; i < 3; i++) {
+        expect(sink.at(`/twice${i}`).map((d) => d.event.subject)).toEqual(sent.map((m) => m.id));
+      }
+      for (const h of hooks)
+        await mutate('deleteWebhook(id: $id)', '$id: ID!', { id: h.id }, reader(ORG.bakeri));
+    } finally {
+      await second.close();
     }
   }, 40_000);
 

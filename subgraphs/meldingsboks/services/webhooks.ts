@@ -169,8 +169,10 @@ export class WebhookDispatcher {
         [through],
       );
       if (rows.length === 0) return this.release(sub.id, token, through);
-      // Each batch asks afresh: a revoked grant or an ended role counts from the next event on.
-      const access = new AccessPolicy(callerOf(sub.owner_orgnr, sub.events), em, this.roles);
+      // Each delivery asks afresh (a fresh policy, so no answer is cached across events): a
+      // revoked grant or an ended role counts from the next event on.
+      const access = () =>
+        new AccessPolicy(callerOf(sub.owner_orgnr, sub.events), this.orm.em.fork(), this.roles);
       const messages = await this.messages(em, rows);
       for (const row of rows) {
         const event = await this.eventFor(sub, row, access, messages);
@@ -210,7 +212,7 @@ export class WebhookDispatcher {
   private async eventFor(
     sub: Claimed,
     row: Row,
-    access: AccessPolicy,
+    access: () => AccessPolicy,
     messages: Map<string, MessageRow>,
   ): Promise<CloudEvent | null> {
     const message = messages.get(row.message_id);
@@ -227,7 +229,7 @@ export class WebhookDispatcher {
         ? sub.events.includes(WebhookEvents.INBOX)
         : sub.events.includes(WebhookEvents.CLIENTS);
       if (wanted) {
-        const view = await access.view(row.recipient_orgnr);
+        const view = await access().view(row.recipient_orgnr);
         received = !!view && viewAllows(view, row.service_code);
       }
     }
