@@ -262,6 +262,15 @@ describe('deliveries', () => {
     expect(resumed.data?.resumeWebhook.status).toBe('ACTIVE');
     await until(() => deduped('/pause').length >= 3, 20_000);
     expect(deduped('/pause')).toEqual([first, ...later].map((m) => m.id));
+    const trail = await db.query(
+      `select action, actor from meldingsboks.webhook_audit where webhook_id = $1 order by id`,
+      [hook.id],
+    );
+    expect(trail.map((a) => `${a.action} by ${a.actor}`)).toEqual([
+      'REGISTERED by test-user',
+      'PAUSED by system',
+      'RESUMED by test-user',
+    ]);
   }, 40_000);
 
   it('an owner pauses with a reason and nothing is sent meanwhile', async () => {
