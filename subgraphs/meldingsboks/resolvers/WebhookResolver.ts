@@ -292,13 +292,7 @@ export class WebhookResolver {
       });
     }
     const oldest = await prunedThrough(ctx.em);
-    if (start < oldest) {
-      throw new ClientError(
-        ErrorCode.CURSOR_EXPIRED,
-        'after is older than the events still kept: replay from oldestCursor.',
-        { argument: 'after', oldestCursor: encodeCursor([oldest]) },
-      );
-    }
+    if (start < oldest) throw expired(oldest);
     return change(ctx, id, 'REPLAYED', { after: start }, async (run) => {
       const rows = await run<WebhookRow>(
         `update webhook set position = least(?, (select coalesce(max(position), 0) from outbox)),
@@ -311,6 +305,12 @@ export class WebhookResolver {
         start,
         consumerName(id),
       ]);
+      // A prune that was under way (it holds this row) is waited for: if it went past `after`,
+      // the replay is refused and nothing changes; any later batch sees the consumer moved back.
+      const [mark] = await run<{ through: string }>(
+        `select pruned_through::text as through from outbox_retention for update`,
+      );
+      if (Number(mark?.through ?? 0) > start) throw expired(Number(mark!.through));
       return rows;
     });
   }
@@ -326,6 +326,14 @@ export class WebhookResolver {
     });
     return row.id;
   }
+}
+
+function expired(oldest: number): ClientError {
+  return new ClientError(
+    ErrorCode.CURSOR_EXPIRED,
+    'after is older than the events still kept: replay from oldestCursor.',
+    { argument: 'after', oldestCursor: encodeCursor([oldest]) },
+  );
 }
 
 function requireOrg(ctx: Context): string {
