@@ -46,6 +46,19 @@ export const subgraphEnv = commonEnv.extend({
   MELDINGSBOKS_MASS_SENDING_INTERVAL_MS: positiveInt(1_000),
   /** Meldingsboks: messages of a mass sending sent per step (the throttle, with the interval). */
   MELDINGSBOKS_MASS_SENDING_BATCH: positiveInt(20),
+  /** Meldingsboks: a webhook delivery with no answer by then has failed and is retried (ms). */
+  MELDINGSBOKS_WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  /** Meldingsboks: consecutive failed deliveries after which a webhook is paused. */
+  MELDINGSBOKS_WEBHOOK_MAX_FAILURES: positiveInt(10),
+  /** Meldingsboks: webhooks one organisation may hold. */
+  MELDINGSBOKS_WEBHOOK_MAX_PER_ORG: positiveInt(10),
+  /** Meldingsboks: how long the previous webhook secret still signs after a rotation (ms). */
+  MELDINGSBOKS_WEBHOOK_SECRET_GRACE_MS: positiveInt(86_400_000),
+  /** Meldingsboks: accept plain http webhook URLs to 127.0.0.1/localhost (development only). */
+  MELDINGSBOKS_WEBHOOK_ALLOW_LOOPBACK_HTTP: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** Varsling: SMTP server for e-mail notices (smtp://user:pass@host:port); unset: logged only. */
   SMTP_URL: optionalUrl(),
   /** Varsling: the From of e-mail notices. */
@@ -79,6 +92,11 @@ export function settingsOf(env: SubgraphEnv, subgraph: Pick<SubgraphDefinition, 
         outboxRetentionDays: env.MELDINGSBOKS_OUTBOX_RETENTION_DAYS,
         massSendingIntervalMs: env.MELDINGSBOKS_MASS_SENDING_INTERVAL_MS,
         massSendingBatch: env.MELDINGSBOKS_MASS_SENDING_BATCH,
+        webhookTimeoutMs: env.MELDINGSBOKS_WEBHOOK_TIMEOUT_MS,
+        webhookMaxFailures: env.MELDINGSBOKS_WEBHOOK_MAX_FAILURES,
+        webhookMaxPerOrg: env.MELDINGSBOKS_WEBHOOK_MAX_PER_ORG,
+        webhookSecretGraceMs: env.MELDINGSBOKS_WEBHOOK_SECRET_GRACE_MS,
+        webhookAllowLoopbackHttp: env.MELDINGSBOKS_WEBHOOK_ALLOW_LOOPBACK_HTTP,
       };
     case 'varsling':
       return {

@@ -27,6 +27,7 @@ import {
 import { PersonGrantResolver } from './resolvers/PersonGrantResolver.js';
 import { RecipientResolver } from './resolvers/RecipientResolver.js';
 import { SendResolver } from './resolvers/SendResolver.js';
+import { WebhookResolver } from './resolvers/WebhookResolver.js';
 import { isEmpty, seed } from './seed.js';
 import { startServices, type Services } from './services/index.js';
 
@@ -46,6 +47,7 @@ export function buildSchema() {
         EventsResolver,
         AuthorisationResolver,
         MassSendingResolver,
+        WebhookResolver,
       ],
     },
     { Enhet: enhetReference, Message: messageReference },

@@ -23,6 +23,23 @@ export const settingsSchema = z.object({
   massSendingBatch: z.number().int().positive().max(1_000).default(20),
   /** How long a mass sending stays an instance's without a step before another takes it. */
   massSendingLeaseMs: z.number().int().positive().default(30_000),
+  /** How often each instance looks for webhook subscriptions with events due. */
+  webhookPollMs: z.number().int().positive().default(1_000),
+  /** A webhook delivery with no answer by then has failed (and is retried). */
+  webhookTimeoutMs: z.number().int().positive().default(10_000),
+  /** How long an instance's claim on a subscription holds unrenewed (each delivery renews it). */
+  webhookLeaseMs: z.number().int().positive().default(60_000),
+  /** After this many consecutive failed deliveries a subscription is paused, with the reason. */
+  webhookMaxFailures: z.number().int().positive().default(10),
+  /** The first retry waits this long; each further one twice as long, up to the cap. */
+  webhookBackoffBaseMs: z.number().int().positive().default(1_000),
+  webhookBackoffCapMs: z.number().int().positive().default(3_600_000),
+  /** After a rotation the previous secret still signs this long, beside the new one. */
+  webhookSecretGraceMs: z.number().int().positive().default(86_400_000),
+  /** Subscriptions one organisation may hold. */
+  webhookMaxPerOrg: z.number().int().positive().default(10),
+  /** Plain http to 127.0.0.1, ::1 or localhost is accepted (development and tests); else https only. */
+  webhookAllowLoopbackHttp: z.boolean().default(false),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

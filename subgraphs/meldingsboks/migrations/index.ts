@@ -11,6 +11,7 @@ import { Migration20261202310000GuidelineWarnings } from './Migration20261202310
 import { Migration20261202320000MassSending } from './Migration20261202320000MassSending.js';
 import { Migration20261202400000RelayLease } from './Migration20261202400000RelayLease.js';
 import { Migration20261202410000EventContract } from './Migration20261202410000EventContract.js';
+import { Migration20261202500000Webhooks } from './Migration20261202500000Webhooks.js';
 
 /** Applied in order on start; append only. */
 export const migrations: MigrationObject[] = [
@@ -32,4 +33,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261202320000MassSending', class: Migration20261202320000MassSending },
   { name: 'Migration20261202400000RelayLease', class: Migration20261202400000RelayLease },
   { name: 'Migration20261202410000EventContract', class: Migration20261202410000EventContract },
+  { name: 'Migration20261202500000Webhooks', class: Migration20261202500000Webhooks },
 ];

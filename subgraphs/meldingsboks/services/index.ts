@@ -10,6 +10,7 @@ import { MassSender } from './massSender.js';
 import { Publisher } from './publisher.js';
 import { PersonRoleChecker } from './personRoles.js';
 import { RoleChecker } from './roles.js';
+import { WebhookDispatcher } from './webhooks.js';
 import { OUTBOX_CHANNEL, OUTBOX_RAW_CHANNEL, OUTBOX_TABLE } from './store.js';
 
 /** One outbox row: a message published, or its status changed. */
@@ -32,6 +33,7 @@ export interface Services extends SubgraphServices {
   publisher: Publisher;
   pruner: OutboxPruner;
   massSender: MassSender;
+  webhooks: WebhookDispatcher;
 }
 
 /**
@@ -106,22 +108,41 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
     runtime.log,
   );
   massSender.start();
+  const roles = new RoleChecker(enhetsregisteret, settings.roleCacheMs);
+  const personRoles = new PersonRoleChecker(
+    new PeerClient('enhetsregisteret', url, runtime.identity, 'meldingsboks', [
+      InternalScope.READ_PERSON_ROLES,
+    ]),
+    settings.roleCacheMs,
+  );
+  const webhooks = new WebhookDispatcher(
+    runtime.orm,
+    roles,
+    personRoles,
+    {
+      pollMs: settings.webhookPollMs,
+      timeoutMs: settings.webhookTimeoutMs,
+      leaseMs: settings.webhookLeaseMs,
+      maxFailures: settings.webhookMaxFailures,
+      backoffBaseMs: settings.webhookBackoffBaseMs,
+      backoffCapMs: settings.webhookBackoffCapMs,
+    },
+    runtime.log,
+  );
+  webhooks.start();
   return {
     settings,
     enhetsregisteret,
-    roles: new RoleChecker(enhetsregisteret, settings.roleCacheMs),
-    personRoles: new PersonRoleChecker(
-      new PeerClient('enhetsregisteret', url, runtime.identity, 'meldingsboks', [
-        InternalScope.READ_PERSON_ROLES,
-      ]),
-      settings.roleCacheMs,
-    ),
+    roles,
+    personRoles,
     events,
     publisher,
     pruner,
     massSender,
+    webhooks,
     metrics: outboxMetrics(runtime.orm, relay),
     close: async () => {
+      await webhooks.stop();
       await massSender.stop();
       await pruner.stop();
       await publisher.stop();

@@ -73,15 +73,21 @@ export class OutboxPruner {
     if (bound && bound.through > 0) {
       for (;;) {
         const n = await inTransaction(this.orm.em.fork(), async (run) => {
-          // The mark first: a reader that sees rows gone also sees that its cursor expired.
-          await run(`update outbox_retention set pruned_through = greatest(pruned_through, ?)`, [
-            bound.through,
-          ]);
+          // The mark first: a reader that sees rows gone also sees that its cursor expired. Each
+          // batch is bound again by the slowest consumer as it is now: one that moved back since
+          // (a webhook replayed) keeps what it is to read again.
+          const slowest = `(select min(position) from outbox_consumer)`;
+          await run(
+            `update outbox_retention
+               set pruned_through = greatest(pruned_through, least(?, coalesce(${slowest}, ?)))`,
+            [bound.through, bound.through],
+          );
           const gone = await run(
             `delete from outbox where id in (
-               select id from outbox where position <= ? order by position limit ?)
+               select id from outbox where position <= least(?, coalesce(${slowest}, ?))
+               order by position limit ?)
              returning 1`,
-            [bound.through, this.batchSize],
+            [bound.through, bound.through, this.batchSize],
           );
           return gone.length;
         });
