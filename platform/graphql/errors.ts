@@ -130,7 +130,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   for (let depth = 0; e && typeof e === 'object' && depth < 6; depth++) {
     const code = typeof e.code === 'string' ? e.code : '';
     if (CONNECTION_ERRORS.has(code) || /^57P0[123]$/.test(code) || /^08/.test(code)) return true;
-    if (typeof e.message === 'string' && /^Connection terminated/.test(e.message)) return true;
+    // Knex puts the statement before pg's message: "select … - Connection terminated unexpectedly".
+    if (
+      typeof e.message === 'string' &&
+      /(^|- )(Connection terminated|Connection ended unexpectedly)/.test(e.message)
+    ) {
+      return true;
+    }
     e = (e.originalError ?? e.cause) as typeof e;
   }
   return false;

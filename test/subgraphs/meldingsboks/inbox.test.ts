@@ -3,11 +3,12 @@ import { codes } from '../../harness/graphql.js';
 import { expectCommittedSdl } from '../../harness/graph.js';
 import { act, gql, inbox, ORG, reader, send, sender, useMeldingsboks } from './helpers.js';
 
-// No background publisher or mass sender: their polling would count among the statements
-// measured here.
+// No background publisher, mass sender or webhook dispatcher: their polling would count among
+// the statements measured here.
 const fixture = useMeldingsboks({
   publishIntervalMs: 3_600_000,
   massSendingIntervalMs: 3_600_000,
+  webhookPollMs: 3_600_000,
 });
 const HAVBRIS = (text: string) => `HAVBRIS SEILFORENING (310049360): ${text}`;
 
