@@ -78,6 +78,11 @@ async function startVarsling(): Promise<ServiceProcess> {
   return service;
 }
 
+// The killed process's connections end with a reset, which the server reports as an error.
+smtp.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'ECONNRESET') throw err;
+});
+
 beforeAll(async () => {
   db = await createTestDatabase();
   smtp.listen(0, '127.0.0.1');
