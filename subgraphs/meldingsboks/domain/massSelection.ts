@@ -1,5 +1,5 @@
 import { ClientError, ErrorCode } from '../../../platform/graphql/errors.js';
-import { NoticeClassification } from './classification.js';
+import { NoticeClassification } from '../../domain/classification.js';
 
 /** The filters of Enhetsregisteret's EnhetFilter a mass sending may select by. */
 export interface SelectionFilter {

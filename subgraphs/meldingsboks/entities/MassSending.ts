@@ -1,6 +1,6 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/postgresql';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { NoticeClassification } from '../domain/classification.js';
+import { NoticeClassification } from '../../domain/classification.js';
 
 /** Where a mass sending is: resolving its recipients, sending, or done. */
 export enum MassSendingStatus {

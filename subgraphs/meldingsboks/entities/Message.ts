@@ -1,6 +1,6 @@
 import { BigIntType, Entity, PrimaryKey, Property } from '@mikro-orm/postgresql';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
-import { NoticeClassification } from '../domain/classification.js';
+import { NoticeClassification } from '../../domain/classification.js';
 import { MessageStatus } from '../domain/lifecycle.js';
 import { DpvService, Language } from '../domain/services.js';
 import type { GuidelineWarning } from '../domain/titleGuidelines.js';

@@ -1,6 +1,6 @@
 import { Field, Float, InputType } from 'type-graphql';
 import { LIMITS } from '../domain/limits.js';
-import { NoticeClassification } from '../domain/classification.js';
+import { NoticeClassification } from '../../domain/classification.js';
 import { Language, DpvService } from '../domain/services.js';
 import { ExternalReferenceType } from '../entities/parts.js';
 

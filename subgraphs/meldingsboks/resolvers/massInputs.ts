@@ -1,5 +1,5 @@
 import { Field, InputType, Int } from 'type-graphql';
-import { NoticeClassification } from '../domain/classification.js';
+import { NoticeClassification } from '../../domain/classification.js';
 import { LIMITS } from '../domain/limits.js';
 import type { SelectionFilter } from '../domain/massSelection.js';
 import { Language, DpvService } from '../domain/services.js';

@@ -17,7 +17,7 @@ import { applicablePolicy } from '../domain/resolution.js';
 import { NotificationPolicy } from '../entities/NotificationPolicy.js';
 import { lookUp, type DirectoryEntry } from '../services/directory.js';
 import { DeferralReason } from './Message.js';
-import { NoticeClassification } from './classification.js';
+import { NoticeClassification } from '../../domain/classification.js';
 
 @ObjectType({ description: 'A notice or reminder a policy would plan, and why it waits.' })
 export class ScheduledNotice {

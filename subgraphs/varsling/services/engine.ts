@@ -17,6 +17,7 @@ import { NotificationPolicy } from '../entities/NotificationPolicy.js';
 import { personTargets, type PersonRecipient } from '../domain/personTargets.js';
 import { lookUp, type DirectoryEntry } from './directory.js';
 import { personRecipients } from './personRecipients.js';
+import { CLASSIFICATIONS } from '../../domain/classification.js';
 import { inTransaction, type Run } from '../../../platform/db/transaction.js';
 
 /** One row of meldingsboks' outbox, as far as varsling reads it. */
@@ -40,7 +41,6 @@ const READ = new Set(['Read', 'Confirmed']);
 const ARCHIVED = new Set(['Archived']);
 /** A purge by the recipient stops every notice not yet sent, the first one too. */
 const PURGED = new Set(['PurgedByRecipient']);
-const CLASSIFICATIONS = new Set<string>(['VARSLINGSPLIKT', 'SERVICEMELDING', 'NONE']);
 
 export interface EngineOptions {
   orm: MikroORM;
@@ -87,7 +87,7 @@ export class Engine {
         serviceCode: String(raw.service_code),
         title: String(raw.title ?? ''),
         status: String(raw.status),
-        classification: CLASSIFICATIONS.has(String(raw.classification))
+        classification: CLASSIFICATIONS.includes(String(raw.classification))
           ? (raw.classification as Classification)
           : null,
         at: raw.at as Date,

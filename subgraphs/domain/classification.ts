@@ -4,7 +4,9 @@ import { registerEnumType } from 'type-graphql';
  * The sender's own classification of a message (the varslingsstrategi's "Retningslinjer":
  * "Forvaltningen skal ta stilling til om meldingen omfattes av varslingsplikten etter
  * eforvaltningsforskriften"). Stored with the message and carried on its events; varsling
- * honours it. Not given (null): the notification policies decide, as before.
+ * honours it (domain/plan.ts, `effectiveRules`). Not given (null): the notification policies
+ * decide, as before. Meldingsboks and varsling both declare it, so it lives here, with the
+ * other rules both read.
  */
 export enum NoticeClassification {
   /** A varsel is owed (EFF §8: enkeltvedtak, forhåndsvarsel, …): the notice always goes out. */
