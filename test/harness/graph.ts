@@ -21,6 +21,7 @@ import type { Logger } from '../../platform/runtime/logger.js';
 import { testIdentity, TestIssuer, type TokenOptions } from './auth.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { bearer, post } from './graphql.js';
+import { startServiceProcess, type ServiceProcess } from './services.js';
 
 export const silent = createLogger('test', 'silent');
 
@@ -270,5 +271,31 @@ export async function startAnotherGateway(
     databaseUrl: options.databaseUrl,
     production: false,
     log: silent,
+  });
+}
+
+/**
+ * A gateway in front of the graph's subgraphs in a process of its own (dist/gateway/main.js),
+ * trusting the graph's issuer, on `port`: for tests that kill, stop or signal it. `env` adds to
+ * the settings (DATABASE_URL, SUPERGRAPH_PATH, drain timings …).
+ */
+export function startGatewayProcess(
+  graph: TestGraph,
+  port: number,
+  env: Record<string, string> = {},
+): ServiceProcess {
+  return startServiceProcess({
+    name: 'gateway',
+    script: ['dist/gateway/main.js'],
+    port,
+    portVariable: 'PORT',
+    env: {
+      SUBGRAPH_URLS: [...graph.subgraphs].map(([n, s]) => `${n}=${s.url}`).join(','),
+      AUTH_JWKS_URL: graph.issuer.jwksUrl,
+      AUTH_ISSUER: TestIssuer.ISSUER,
+      AUTH_AUDIENCE: TestIssuer.AUDIENCE,
+      INTERNAL_AUTH_SECRET: 'test secret for the internal identity, 32+ chars',
+      ...env,
+    },
   });
 }

@@ -380,3 +380,46 @@ export class ServiceProcess {
     await this.exited;
   }
 }
+
+/**
+ * One of this repository's services started from dist/ as a process of its own, the way the
+ * process tests kill, freeze or signal it: development mode, a quiet log, bound to 127.0.0.1 on
+ * `port` (in `portVariable`), healthy when `healthPath` answers 2xx. `env` adds to that and
+ * wins. Wait for `healthy()` yourself: a process that never gets there is still yours to stop.
+ */
+export function startServiceProcess(options: {
+  name: string;
+  /** The script and its arguments, e.g. `['dist/gateway/main.js']`. */
+  script: string[];
+  port: number;
+  portVariable: string;
+  env: Record<string, string>;
+  /** @default '/ready' */
+  healthPath?: string;
+}): ServiceProcess {
+  const { name, script, port, portVariable, healthPath = '/ready' } = options;
+  return ServiceProcess.start(
+    {
+      name,
+      argv: [process.execPath, ...script],
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+        [portVariable]: String(port),
+        ...options.env,
+      },
+      healthcheck: [
+        process.execPath,
+        '-e',
+        `fetch('http://127.0.0.1:${port}${healthPath}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+      ],
+      intervalMs: 250,
+      timeoutMs: 2_000,
+      ports: { [portVariable]: port },
+      refersTo: [],
+    },
+    process.cwd(),
+  );
+}

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
-import { freePort, ServiceProcess } from '../harness/services.js';
+import { freePort, startServiceProcess, type ServiceProcess } from '../harness/services.js';
 
 /**
  * A varsling process killed with SIGKILL in the middle of a batch, its SMTP server slow: another
@@ -46,33 +46,18 @@ const smtp = new SMTPServer({
 async function startVarsling(): Promise<ServiceProcess> {
   const port = await freePort();
   const smtpPort = (smtp.server.address() as AddressInfo).port;
-  const service = ServiceProcess.start(
-    {
-      name: 'varsling',
-      argv: [process.execPath, 'dist/subgraphs/commands/service.js', 'varsling'],
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'development',
-        LOG_LEVEL: 'warn',
-        HOST: '127.0.0.1',
-        VARSLING_PORT: String(port),
-        DATABASE_URL: db.url,
-        SEED_DEMO_DATA: 'false',
-        SMTP_URL: `smtp://127.0.0.1:${smtpPort}?ignoreTLS=true`,
-        VARSLING_DISPATCH_LEASE_MS: String(LEASE_MS),
-      },
-      healthcheck: [
-        process.execPath,
-        '-e',
-        `fetch('http://127.0.0.1:${port}/ready').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-      ],
-      intervalMs: 250,
-      timeoutMs: 2_000,
-      ports: { VARSLING_PORT: port },
-      refersTo: [],
+  const service = startServiceProcess({
+    name: 'varsling',
+    script: ['dist/subgraphs/commands/service.js', 'varsling'],
+    port,
+    portVariable: 'VARSLING_PORT',
+    env: {
+      DATABASE_URL: db.url,
+      SEED_DEMO_DATA: 'false',
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}?ignoreTLS=true`,
+      VARSLING_DISPATCH_LEASE_MS: String(LEASE_MS),
     },
-    process.cwd(),
-  );
+  });
   running.push(service);
   await service.healthy(60_000);
   return service;

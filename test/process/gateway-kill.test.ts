@@ -2,16 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import type { RunningGateway } from '../../gateway/server.js';
-import { TestIssuer } from '../harness/auth.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import {
   startAnotherGateway,
+  startGatewayProcess,
   startTestGraph,
   type SubgraphFixture,
   type TestGraph,
 } from '../harness/graph.js';
 import { CuttableProxy } from '../harness/proxy.js';
-import { freePort, ServiceProcess } from '../harness/services.js';
+import { freePort, type ServiceProcess } from '../harness/services.js';
 import { ORG, reader, send as sendTo } from '../subgraphs/meldingsboks/helpers.js';
 import { sleep, toWs, until } from '../graph/subscriptionHelpers.js';
 
@@ -36,35 +36,7 @@ beforeAll(async () => {
   graph = await startTestGraph(db.url);
   survivor = await startAnotherGateway(graph, { databaseUrl: db.url });
   const port = await freePort();
-  victim = ServiceProcess.start(
-    {
-      name: 'gateway',
-      argv: [process.execPath, 'dist/gateway/main.js'],
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'development',
-        LOG_LEVEL: 'warn',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        SUBGRAPH_URLS: [...graph.subgraphs].map(([n, s]) => `${n}=${s.url}`).join(','),
-        AUTH_JWKS_URL: graph.issuer.jwksUrl,
-        AUTH_ISSUER: TestIssuer.ISSUER,
-        AUTH_AUDIENCE: TestIssuer.AUDIENCE,
-        INTERNAL_AUTH_SECRET: 'test secret for the internal identity, 32+ chars',
-        DATABASE_URL: db.url,
-      },
-      healthcheck: [
-        process.execPath,
-        '-e',
-        `fetch('http://127.0.0.1:${port}/ready').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-      ],
-      intervalMs: 250,
-      timeoutMs: 2_000,
-      ports: { PORT: port },
-      refersTo: [],
-    },
-    process.cwd(),
-  );
+  victim = startGatewayProcess(graph, port, { DATABASE_URL: db.url });
   await victim.healthy(30_000);
   proxy = await CuttableProxy.start(port);
 }, 60_000);

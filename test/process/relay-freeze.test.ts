@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxRelay } from '../../platform/events/relay.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { LogCapture } from '../harness/logCapture.js';
-import { freePort, ServiceProcess } from '../harness/services.js';
+import { freePort, startServiceProcess, type ServiceProcess } from '../harness/services.js';
 
 /**
  * The outbox relay's leader frozen (SIGSTOP: its kernel still answers TCP keepalives, its
@@ -21,34 +21,21 @@ const logs = new LogCapture();
 beforeAll(async () => {
   db = await createTestDatabase();
   const port = await freePort();
-  leader = ServiceProcess.start(
-    {
-      name: 'meldingsboks',
-      argv: [process.execPath, 'dist/subgraphs/commands/service.js', 'meldingsboks'],
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'development',
-        LOG_LEVEL: 'info',
-        HOST: '127.0.0.1',
-        MELDINGSBOKS_PORT: String(port),
-        DATABASE_URL: db.url,
-        SEED_DEMO_DATA: 'false',
-        // Never called here: the relay needs no peer.
-        PEER_URLS: 'enhetsregisteret=http://127.0.0.1:9/graphql',
-        MELDINGSBOKS_RELAY_LEASE_MS: String(LEASE_MS),
-      },
-      healthcheck: [
-        process.execPath,
-        '-e',
-        `fetch('http://127.0.0.1:${port}/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-      ],
-      intervalMs: 250,
-      timeoutMs: 2_000,
-      ports: { MELDINGSBOKS_PORT: port },
-      refersTo: [],
+  leader = startServiceProcess({
+    name: 'meldingsboks',
+    script: ['dist/subgraphs/commands/service.js', 'meldingsboks'],
+    port,
+    portVariable: 'MELDINGSBOKS_PORT',
+    healthPath: '/health',
+    env: {
+      LOG_LEVEL: 'info',
+      DATABASE_URL: db.url,
+      SEED_DEMO_DATA: 'false',
+      // Never called here: the relay needs no peer.
+      PEER_URLS: 'enhetsregisteret=http://127.0.0.1:9/graphql',
+      MELDINGSBOKS_RELAY_LEASE_MS: String(LEASE_MS),
     },
-    process.cwd(),
-  );
+  });
   await leader.healthy(60_000);
 }, 90_000);
 afterAll(async () => {

@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import { WebSocket } from 'ws';
-import { TestIssuer } from '../harness/auth.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
-import { startTestGraph, type SubgraphFixture, type TestGraph } from '../harness/graph.js';
+import {
+  startGatewayProcess,
+  startTestGraph,
+  type SubgraphFixture,
+  type TestGraph,
+} from '../harness/graph.js';
 import { BalancingProxy } from '../harness/proxy.js';
-import { freePort, ServiceProcess, type Exit } from '../harness/services.js';
+import { freePort, type Exit, type ServiceProcess } from '../harness/services.js';
 import { ORG, reader, send as sendTo } from '../subgraphs/meldingsboks/helpers.js';
 import { sleep, toWs, until } from '../graph/subscriptionHelpers.js';
 
@@ -34,37 +38,12 @@ beforeAll(async () => {
   // The survivor is the graph's own gateway (in process), budgets and positions in `db`.
   graph = await startTestGraph(db.url);
   victimPort = await freePort();
-  victim = ServiceProcess.start(
-    {
-      name: 'gateway',
-      argv: [process.execPath, 'dist/gateway/main.js'],
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'development',
-        LOG_LEVEL: 'info',
-        HOST: '127.0.0.1',
-        PORT: String(victimPort),
-        SUBGRAPH_URLS: [...graph.subgraphs].map(([n, s]) => `${n}=${s.url}`).join(','),
-        AUTH_JWKS_URL: graph.issuer.jwksUrl,
-        AUTH_ISSUER: TestIssuer.ISSUER,
-        AUTH_AUDIENCE: TestIssuer.AUDIENCE,
-        INTERNAL_AUTH_SECRET: 'test secret for the internal identity, 32+ chars',
-        DATABASE_URL: db.url,
-        GATEWAY_DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
-        GATEWAY_DRAIN_GRACE_MS: '10000',
-      },
-      healthcheck: [
-        process.execPath,
-        '-e',
-        `fetch('http://127.0.0.1:${victimPort}/ready').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-      ],
-      intervalMs: 250,
-      timeoutMs: 2_000,
-      ports: { PORT: victimPort },
-      refersTo: [],
-    },
-    process.cwd(),
-  );
+  victim = startGatewayProcess(graph, victimPort, {
+    LOG_LEVEL: 'info',
+    DATABASE_URL: db.url,
+    GATEWAY_DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
+    GATEWAY_DRAIN_GRACE_MS: '10000',
+  });
   await victim.healthy(30_000);
   // The victim first in turn: the feed's socket, the first connection, goes to it.
   proxy = await BalancingProxy.start([victimPort, graph.gateway.port], CHECK_EVERY_MS);

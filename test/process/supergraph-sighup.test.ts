@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, print, visit } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestIssuer } from '../harness/auth.js';
 import { createTestDatabase, type TestDatabase } from '../harness/database.js';
 import { codes, post } from '../harness/graphql.js';
-import { startTestGraph, type TestGraph } from '../harness/graph.js';
-import { freePort, ServiceProcess } from '../harness/services.js';
+import { startGatewayProcess, startTestGraph, type TestGraph } from '../harness/graph.js';
+import { freePort, type ServiceProcess } from '../harness/services.js';
 import { ORG } from '../subgraphs/meldingsboks/helpers.js';
 import { until } from '../graph/subscriptionHelpers.js';
 
@@ -42,38 +41,13 @@ beforeAll(async () => {
   graph = await startTestGraph(db.url);
   const port = await freePort();
   url = `http://127.0.0.1:${port}/graphql`;
-  gateway = ServiceProcess.start(
-    {
-      name: 'gateway',
-      argv: [process.execPath, 'dist/gateway/main.js'],
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'development',
-        LOG_LEVEL: 'info',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        SUPERGRAPH_PATH: file,
-        SUPERGRAPH_WATCH: 'false',
-        // Load shedding is not what this is about, and the test machine is often busy.
-        LOAD_SHED_LAG_MS: '60000',
-        SUBGRAPH_URLS: [...graph.subgraphs].map(([n, s]) => `${n}=${s.url}`).join(','),
-        AUTH_JWKS_URL: graph.issuer.jwksUrl,
-        AUTH_ISSUER: TestIssuer.ISSUER,
-        AUTH_AUDIENCE: TestIssuer.AUDIENCE,
-        INTERNAL_AUTH_SECRET: 'test secret for the internal identity, 32+ chars',
-      },
-      healthcheck: [
-        process.execPath,
-        '-e',
-        `fetch('http://127.0.0.1:${port}/ready').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-      ],
-      intervalMs: 250,
-      timeoutMs: 2_000,
-      ports: { PORT: port },
-      refersTo: [],
-    },
-    process.cwd(),
-  );
+  gateway = startGatewayProcess(graph, port, {
+    LOG_LEVEL: 'info',
+    SUPERGRAPH_PATH: file,
+    SUPERGRAPH_WATCH: 'false',
+    // Load shedding is not what this is about, and the test machine is often busy.
+    LOAD_SHED_LAG_MS: '60000',
+  });
   await gateway.healthy(30_000);
 }, 60_000);
 afterAll(async () => {
