@@ -2,7 +2,17 @@ import 'reflect-metadata';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { graphql, parse, type GraphQLSchema } from 'graphql';
+import {
+  graphql,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  parse,
+  valueFromAST,
+  type GraphQLArgument,
+  type GraphQLInputField,
+  type GraphQLSchema,
+} from 'graphql';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
 
 /** Federation directives a subgraph may use. */
@@ -44,7 +54,28 @@ export async function buildFederatedSchema(
   for (const [typeName, reference] of Object.entries(referenceResolvers)) {
     resolvers[typeName] = { ...(resolvers[typeName] as object), ...reference } as never;
   }
-  return buildSubgraphSchema({ typeDefs, resolvers });
+  return reviveDefaults(buildSubgraphSchema({ typeDefs, resolvers }));
+}
+
+/**
+ * Default values read again, now that enums have their values. `buildSubgraphSchema` coerces
+ * each default from the SDL while enum values are still their names, and gives enums their
+ * values (type-graphql's `Language.NB = 'nb'`) only afterwards: a default `NB` would reach the
+ * resolver as `'NB'`, which no comparison with `Language.NB` matches.
+ */
+function reviveDefaults(schema: GraphQLSchema): GraphQLSchema {
+  const revive = (input: GraphQLArgument | GraphQLInputField) => {
+    const literal = input.astNode?.defaultValue;
+    if (literal) input.defaultValue = valueFromAST(literal, input.type);
+  };
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (isObjectType(type) || isInterfaceType(type)) {
+      for (const field of Object.values(type.getFields())) field.args.forEach(revive);
+    } else if (isInputObjectType(type)) {
+      Object.values(type.getFields()).forEach(revive);
+    }
+  }
+  return schema;
 }
 
 /** The SDL a subgraph reports in `_service { sdl }`, which is what composition reads. */

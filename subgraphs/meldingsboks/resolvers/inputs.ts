@@ -72,7 +72,6 @@ export class SendMessageInput {
   })
   messageSender?: string | null;
 
-  // Not a schema default: SDL defaults of enums would keep the enum's name, not its value.
   @Field(() => Language, { nullable: true, description: 'Bokmål when not given.' })
   language?: Language | null;
 

@@ -92,12 +92,8 @@ export class ParkedEventResolver {
       'null with FORBIDDEN without it.',
   })
   async parkedEvents(
-    // No schema default: an enum default reaches the resolver by its name, not its value.
-    @Arg('status', () => ParkedEventStatus, {
-      nullable: true,
-      description: 'PARKED when left out.',
-    })
-    status: ParkedEventStatus | null,
+    @Arg('status', () => ParkedEventStatus, { defaultValue: ParkedEventStatus.PARKED })
+    status: ParkedEventStatus,
     @Arg('first', () => Int, { defaultValue: 50, description: 'At most 200.' }) first: number,
     @Ctx() ctx: Context,
   ): Promise<ParkedEvent[] | null> {
@@ -111,7 +107,7 @@ export class ParkedEventResolver {
       .getConnection()
       .execute<Row[]>(
         `select ${COLUMNS} from parked_event where status = ? order by parked_at, position limit ?`,
-        [status ?? ParkedEventStatus.PARKED, first],
+        [status, first],
       );
     return rows.map(toParked);
   }
