@@ -112,10 +112,15 @@ export function errorFormatter(production: boolean, log: Logger) {
   };
 }
 
-/** Connection failures: refused, reset, cut by a server shutting down (SQLSTATE 57P0x, 08xxx). */
+/**
+ * Connection failures: refused, reset, aborted, timed out, the host not found for now, cut by a
+ * server shutting down (SQLSTATE 57P0x, 08xxx).
+ */
 const CONNECTION_ERRORS = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
+  'ECONNABORTED',
+  'EAI_AGAIN',
   'ETIMEDOUT',
   'EPIPE',
   'EHOSTUNREACH',

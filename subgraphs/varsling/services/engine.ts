@@ -19,6 +19,7 @@ import { lookUp, type DirectoryEntry } from './directory.js';
 import { personRecipients } from './personRecipients.js';
 import { CLASSIFICATIONS } from '../../domain/classification.js';
 import { inTransaction, type Run } from '../../../platform/db/transaction.js';
+import { isDatabaseUnavailable } from '../../../platform/graphql/errors.js';
 
 /** One row of meldingsboks' outbox, as far as varsling reads it. */
 export interface MessageEventRow {
@@ -413,8 +414,11 @@ async function insertOrder(
 
 export type { EntityManager };
 
-/** PostgreSQL error classes that pass by themselves: connection, resources, operator, conflicts. */
-const TRANSIENT_SQLSTATE = /^(08|53|57|40)/;
+/**
+ * PostgreSQL error classes that pass by themselves besides the connection's (which
+ * `isDatabaseUnavailable` knows): resources, operator intervention, conflicts.
+ */
+const TRANSIENT_SQLSTATE = /^(53|57|40)/;
 
 /**
  * True when `err` says something is away or busy (a peer unreachable, the database gone, a pool
@@ -424,14 +428,10 @@ export function isTransient(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const ext = (err as { extensions?: { code?: unknown; reason?: unknown } }).extensions;
   if (ext?.code === 'SUBGRAPH_UNAVAILABLE') return ext.reason === 'unreachable';
+  if (isDatabaseUnavailable(err)) return true;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && TRANSIENT_SQLSTATE.test(code)) return true;
-  if (typeof code === 'string' && /^E(CONN|TIMEDOUT|PIPE|HOSTUNREACH|AI_AGAIN)/.test(code)) {
-    return true;
-  }
-  return /Timeout acquiring a connection|Connection terminated|connection is closed/i.test(
-    err.message,
-  );
+  return /Timeout acquiring a connection|connection is closed/i.test(err.message);
 }
 
 /** What an error says, for the parked event (at most 1000 characters). */
