@@ -199,6 +199,8 @@ describe('what is not poison', () => {
     expect(isTransient(Object.assign(new Error('terminating connection'), { code: '57P01' }))).toBe(
       true,
     );
+    const dns = Object.assign(new Error('getaddrinfo EAI_AGAIN db'), { code: 'EAI_AGAIN' });
+    expect(isTransient(dns)).toBe(true);
     expect(isTransient(Object.assign(new Error('bad value'), { code: '22P02' }))).toBe(false);
   });
 });

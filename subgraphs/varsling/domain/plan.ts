@@ -18,6 +18,7 @@ import {
   SERVICE_DESCRIPTIONS,
   smsOverLength,
 } from './templates.js';
+import type { NoticeClassification } from '../../domain/classification.js';
 
 /** Confidential post (taushetsbelagt post): notification is mandatory. */
 export const CONFIDENTIAL = '5504/1';
@@ -94,8 +95,8 @@ export const windowOf = (p: PolicyRules): SendingWindow => ({
   skipHolidays: p.skipHolidays,
 });
 
-/** The sender's classification of a message (meldingsboks' NoticeClassification); null: not given. */
-export type Classification = 'VARSLINGSPLIKT' | 'SERVICEMELDING' | 'NONE';
+/** The sender's classification of a message (NoticeClassification's values); null: not given. */
+export type Classification = `${NoticeClassification}`;
 
 const asKind = (rules: PolicyRules, kind: NotificationKind): PolicyRules =>
   rules.kind === kind ? rules : { ...rules, kind };
