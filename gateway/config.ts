@@ -28,6 +28,7 @@ export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<
     subgraphUrls: env.SUBGRAPH_URLS,
     host: env.HOST,
     port: env.PORT,
+    queryPlanner: env.GATEWAY_QUERY_PLANNER,
     timeoutMs: env.SUBGRAPH_TIMEOUT_MS,
     timeouts: env.SUBGRAPH_TIMEOUTS,
     auth,

@@ -16,6 +16,8 @@ export const gatewayEnv = commonEnv.extend({
   SUPERGRAPH_WATCH_DEBOUNCE_MS: positiveInt(250),
   /** Where each subgraph listens (`name=url,…`); unset ones use the URL in the supergraph. */
   SUBGRAPH_URLS: pairs(z.url()),
+  /** Whose query planner plans: Hive Router's (Apollo's where its addon cannot load) or Apollo's. */
+  GATEWAY_QUERY_PLANNER: z.enum(['hive', 'apollo']).default('hive'),
   /** Deadline for one subgraph request, in milliseconds. */
   SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
   /** Per-subgraph deadlines (`name=ms,…`) overriding SUBGRAPH_TIMEOUT_MS. */

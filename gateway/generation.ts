@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
+import type { Logger } from '../platform/runtime/logger.js';
 import { Planner } from './executor/plan.js';
+import type { QueryPlannerName } from './executor/planners.js';
 import type { SubgraphClient } from './executor/subgraphClient.js';
 import type { SubgraphClients } from './executor/subgraphClients.js';
 import { DocumentCache } from './subscriptions/documents.js';
@@ -37,6 +39,9 @@ export interface GenerationOptions {
   clients: SubgraphClients;
   /** Prepared plans kept. @default 1000 */
   maxPlans?: number;
+  /** Whose query planner plans. @default 'hive' */
+  queryPlanner?: QueryPlannerName;
+  log?: Logger;
 }
 
 /** The SHA-256 of a supergraph's text, as the generation and the metrics name it. */
@@ -54,7 +59,11 @@ export function buildGeneration(
     name: s.name,
     url: options.subgraphUrls[s.name] ?? s.url,
   }));
-  const planner = new Planner(sdl, options.maxPlans);
+  const planner = new Planner(sdl, {
+    maxPlans: options.maxPlans,
+    queryPlanner: options.queryPlanner,
+    log: options.log,
+  });
   return Object.freeze({
     number,
     hash: supergraphHash(sdl),

@@ -21,6 +21,7 @@ import { useMetrics } from './useMetrics.js';
 import { serveGatewaySubscriptions, type SubscriptionLimits } from './subscriptions/server.js';
 import type { SubgraphEndpoint } from './supergraph.js';
 import { buildGeneration } from './generation.js';
+import type { QueryPlannerName } from './executor/planners.js';
 import { SubgraphClients } from './executor/subgraphClients.js';
 import { SupergraphReloader, type ReloadOutcome, type WatchOptions } from './reload.js';
 
@@ -73,6 +74,11 @@ export interface GatewayOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /**
+   * Whose query planner plans: Hive Router's (Apollo's where its addon cannot load) or Apollo's.
+   * @default 'hive'
+   */
+  queryPlanner?: QueryPlannerName | undefined;
   /** Deadline of one subgraph request in ms, and overrides by subgraph name. */
   timeoutMs: number;
   timeouts?: Record<string, number>;
@@ -123,6 +129,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         subgraphUrls: options.subgraphUrls,
         production: options.production,
         clients,
+        queryPlanner: options.queryPlanner,
+        log,
       });
     } finally {
       // Planning a supergraph holds the loop for a while: the gateway's own doing, not load.
@@ -131,6 +139,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
   const first = build(await readFile(options.supergraphPath, 'utf8'), 1);
   metrics.servingSupergraph(first.number, first.hash);
+  log.info({ queryPlanner: first.planner.backend.name }, 'query planner');
   const executor = createExecutor({ generation: first, clients, metrics, log });
   // A request of the old generation may still send a fetch: its clients close after a grace.
   const retireAfterMs =

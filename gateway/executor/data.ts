@@ -1,5 +1,5 @@
 import { isAbstractType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
-import type { FetchDataRewrite, QueryPlanSelectionNode, ResponsePath } from '@apollo/query-planner';
+import type { FetchDataRewrite, QueryPlanSelectionNode, ResponsePath } from './planTypes.js';
 
 /**
  * Operations on the response as it is assembled: plain JSON objects from subgraphs, merged in
@@ -63,7 +63,12 @@ export function deepMerge(target: JsonObject, source: unknown): void {
  * The objects at `path` below `value`, `@` standing for every element of a list; nested lists
  * are flattened, nulls dropped.
  */
-export function objectsAt(value: unknown, path: ResponsePath, from = 0, into: JsonObject[] = []) {
+export function objectsAt(
+  value: unknown,
+  path: ResponsePath,
+  from = 0,
+  into: JsonObject[] = [],
+): JsonObject[] {
   if (value === null || value === undefined) return into;
   if (Array.isArray(value)) {
     // '@' steps into the list; a list met where a field is expected is walked element-wise too.
@@ -75,8 +80,11 @@ export function objectsAt(value: unknown, path: ResponsePath, from = 0, into: Js
     if (isJsonObject(value)) into.push(value);
     return into;
   }
-  const step = path[from];
+  const step = path[from]!;
   if (step === '@' || !isJsonObject(value)) return into;
+  if (isTypeStep(step)) {
+    return typeStepMatches(step, value) ? objectsAt(value, path, from + 1, into) : into;
+  }
   return objectsAt(own(value, String(step)), path, from + 1, into);
 }
 
@@ -104,10 +112,27 @@ export function pathsAt(
   }
   const step = path[from]!;
   if (step === '@' || !isJsonObject(value)) return into;
+  if (isTypeStep(step)) {
+    if (typeStepMatches(step, value)) pathsAt(value, path, from + 1, prefix, into);
+    return into;
+  }
   prefix.push(step);
   pathsAt(own(value, String(step)), path, from + 1, prefix, into);
   prefix.pop();
   return into;
+}
+
+const FRAGMENT = '... on ';
+
+/** A path step `... on A|B`: objects whose `__typename` is A or B (or unknown) go on. */
+function isTypeStep(step: string | number): step is string {
+  return typeof step === 'string' && step.startsWith(FRAGMENT);
+}
+
+function typeStepMatches(step: string, object: JsonObject): boolean {
+  const typename = object.__typename;
+  if (typeof typename !== 'string') return true;
+  return step.slice(FRAGMENT.length).split('|').includes(typename);
 }
 
 /** True when `object` (by its `__typename`) is of `typeCondition` in `schema`. */
@@ -184,8 +209,6 @@ export function applyRewrites(
   }
 }
 
-const FRAGMENT = '... on ';
-
 function applyAt(
   schema: GraphQLSchema,
   path: readonly string[],
@@ -204,7 +227,9 @@ function applyAt(
   }
   const step = path[from]!;
   if (step.startsWith(FRAGMENT)) {
-    if (isObjectOfType(schema, value, step.slice(FRAGMENT.length), true)) {
+    // One type (Apollo's rewrites) or several joined by `|` (Hive's `TypenameEquals`).
+    const types = step.slice(FRAGMENT.length).split('|');
+    if (types.some((type) => isObjectOfType(schema, value, type, true))) {
       applyAt(schema, path, from + 1, value, apply);
     }
   } else {

@@ -10,7 +10,6 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import type { PlanNode } from '@apollo/query-planner';
 import { CALLER_HEADER, REQUEST_ID_HEADER } from '../../platform/auth/internalIdentity.js';
 import type { Logger } from '../../platform/runtime/logger.js';
 import { activeSpan, injectTraceContext } from '../../platform/runtime/tracing.js';
@@ -18,6 +17,7 @@ import type { GatewayContext } from '../context.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Generation } from '../generation.js';
 import { conditionsOf, type PreparedOperation } from './plan.js';
+import type { PlanNode } from './planTypes.js';
 import type { JsonObject } from './data.js';
 import { runPlan, type RunState } from './run.js';
 import { shapeResponse } from './shape.js';

@@ -11,14 +11,11 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
+import { Supergraph } from '@apollo/federation-internals';
 import { LRUCache } from 'lru-cache';
-import {
-  QueryPlanner,
-  type PlanNode,
-  type QueryPlan,
-  type SubscriptionNode,
-} from '@apollo/query-planner';
+import type { Logger } from '../../platform/runtime/logger.js';
+import { createPlannerBackend, type PlannerBackend, type QueryPlannerName } from './planners.js';
+import type { PlanNode, QueryPlan, SubscriptionNode } from './planTypes.js';
 import { Shape, type ConditionValues } from './shape.js';
 
 /** One operation, planned and ready to execute: cached by its hash and name. */
@@ -36,12 +33,21 @@ export interface PreparedOperation {
   documentLength: number;
 }
 
-/**
- * Plans operations with Apollo's query planner over a static supergraph and keeps the prepared
- * plans in a bounded LRU keyed by the operation's hash and name.
- */
 /** Characters of document text whose plans are kept, over all plans. */
 const MAX_PLANNED_CHARACTERS = 4 * 1024 * 1024;
+
+export interface PlannerOptions {
+  /** Prepared plans kept. @default 1000 */
+  maxPlans?: number;
+  /** Whose query planner plans (Apollo's where Hive's addon cannot load). @default 'hive' */
+  queryPlanner?: QueryPlannerName;
+  log?: Logger;
+}
+
+/**
+ * Plans operations with Hive Router's or Apollo's query planner over a static supergraph and
+ * keeps the prepared plans in a bounded LRU keyed by the operation's hash and name.
+ */
 
 export class Planner {
   readonly supergraph: Supergraph;
@@ -49,15 +55,12 @@ export class Planner {
   readonly schema: GraphQLSchema;
   /** The supergraph as graphql-js sees it: type conditions of representations and rewrites. */
   readonly supergraphSchema: GraphQLSchema;
-  private readonly planner: QueryPlanner;
-  private readonly apiSchema;
+  /** The query planner in use. */
+  readonly backend: PlannerBackend;
   private readonly cache: LRUCache<string, PreparedOperation>;
 
-  constructor(
-    supergraphSdl: string,
-    /** Prepared plans kept. @default 1000 */
-    maxPlans = 1000,
-  ) {
+  constructor(supergraphSdl: string, options: PlannerOptions = {}) {
+    const { maxPlans = 1000, queryPlanner = 'hive', log } = options;
     // Bounded by count and by the documents' length too: a plan grows with its document, and
     // documents come from clients (up to the document size limit each).
     this.cache = new LRUCache({
@@ -66,12 +69,16 @@ export class Planner {
       sizeCalculation: (p) => Math.max(1, p.documentLength),
     });
     this.supergraph = Supergraph.build(supergraphSdl);
-    this.apiSchema = this.supergraph.apiSchema();
-    this.schema = this.apiSchema.toGraphQLJSSchema({ includeDefer: true });
+    const apiSchema = this.supergraph.apiSchema();
+    this.schema = apiSchema.toGraphQLJSSchema({ includeDefer: true });
     this.supergraphSchema = this.supergraph.schema.toGraphQLJSSchema();
-    this.planner = new QueryPlanner(this.supergraph, {
-      incrementalDelivery: { enableDefer: true },
-    });
+    this.backend = createPlannerBackend(
+      queryPlanner,
+      supergraphSdl,
+      this.supergraph,
+      apiSchema,
+      log,
+    );
   }
 
   /** The prepared operation for `document`, planned on first use. */
@@ -104,9 +111,7 @@ export class Planner {
       if (definition.kind === Kind.FRAGMENT_DEFINITION)
         fragments[definition.name.value] = definition;
     }
-    const plan = this.planner.buildQueryPlan(
-      operationFromDocument(this.apiSchema, document, { operationName }),
-    );
+    const plan = this.backend.plan(document, operation);
     const rootType = this.schema.getRootType(operation.operation);
     if (!rootType) throw new Error(`The schema has no ${operation.operation} type`);
     return {
@@ -225,6 +230,7 @@ function collectPlanConditions(node: PlanNode | SubscriptionNode | undefined, in
       collectPlanConditions(node.rest, into);
       break;
     case 'Fetch':
+    case 'BatchFetch':
       break;
   }
 }

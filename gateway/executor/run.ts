@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLSchema } from 'graphql';
-import type { FetchNode, PlanNode, ResponsePath } from '@apollo/query-planner';
+import type { BatchFetchNode, FetchNode, PlanNode, ResponsePath } from './planTypes.js';
 import {
   applyRewrites,
   deepMerge,
@@ -53,6 +53,8 @@ async function run(state: RunState, node: PlanNode, cursor: Cursor): Promise<voi
   switch (node.kind) {
     case 'Fetch':
       return fetchNode(state, node, cursor);
+    case 'BatchFetch':
+      return batchFetch(state, node, cursor).catch((err: unknown) => fetchFailed(state, node, err));
     case 'Sequence':
       for (const child of node.nodes) await run(state, child, cursor);
       return;
@@ -86,9 +88,9 @@ async function run(state: RunState, node: PlanNode, cursor: Cursor): Promise<voi
 }
 
 /** The fixed part of a fetch's request body, computed once per plan. */
-const bodies = new WeakMap<FetchNode, string>();
+const bodies = new WeakMap<FetchNode | BatchFetchNode, string>();
 
-function bodyPrefix(fetch: FetchNode): string {
+function bodyPrefix(fetch: FetchNode | BatchFetchNode): string {
   let prefix = bodies.get(fetch);
   if (prefix === undefined) {
     prefix = `{"query":${JSON.stringify(fetch.operation)}`;
@@ -100,27 +102,36 @@ function bodyPrefix(fetch: FetchNode): string {
 }
 
 function fetchNode(state: RunState, fetch: FetchNode, cursor: Cursor): Promise<void> {
-  const running = fetchInto(state, fetch, cursor).catch((err: unknown) => {
-    state.errors.push(
-      err instanceof GraphQLError
-        ? err
-        : new GraphQLError(err instanceof Error ? err.message : String(err), {
-            extensions: { serviceName: fetch.serviceName },
-          }),
-    );
-  });
+  const running = fetchInto(state, fetch, cursor).catch((err: unknown) =>
+    fetchFailed(state, fetch, err),
+  );
   if (fetch.id !== undefined) state.done.set(fetch.id, running);
   return running;
 }
 
-async function fetchInto(state: RunState, fetch: FetchNode, cursor: Cursor): Promise<void> {
-  const client = state.clients.get(fetch.serviceName);
-  if (!client) throw new Error(`No subgraph named "${fetch.serviceName}"`);
+function fetchFailed(state: RunState, fetch: { serviceName: string }, err: unknown): void {
+  state.errors.push(
+    err instanceof GraphQLError
+      ? err
+      : new GraphQLError(err instanceof Error ? err.message : String(err), {
+          extensions: { serviceName: fetch.serviceName },
+        }),
+  );
+}
+
+function variablesOf(state: RunState, fetch: FetchNode | BatchFetchNode): Record<string, unknown> {
   const variables: Record<string, unknown> = {};
   for (const name of fetch.variableUsages ?? []) {
     const value = state.variables[name];
     if (value !== undefined) variables[name] = value;
   }
+  return variables;
+}
+
+async function fetchInto(state: RunState, fetch: FetchNode, cursor: Cursor): Promise<void> {
+  const client = state.clients.get(fetch.serviceName);
+  if (!client) throw new Error(`No subgraph named "${fetch.serviceName}"`);
+  const variables = variablesOf(state, fetch);
 
   if (!fetch.requires) {
     const response = await send(state, client, fetch, variables);
@@ -175,11 +186,93 @@ async function fetchInto(state: RunState, fetch: FetchNode, cursor: Cursor): Pro
   }
 }
 
+/** One alias of a BatchFetch: distinct representations, each with the objects it stands for. */
+interface Batch {
+  representations: JsonObject[];
+  /** The objects of each representation, and where the first of them came from. */
+  targets: JsonObject[][];
+  origins: { path: number; index: number }[];
+}
+
+/**
+ * One `_entities` request for every alias of the node: the objects at each alias's paths give
+ * its representations, identical ones sent once and their entity merged into each object.
+ */
+async function batchFetch(state: RunState, node: BatchFetchNode, cursor: Cursor): Promise<void> {
+  const client = state.clients.get(node.serviceName);
+  if (!client) throw new Error(`No subgraph named "${node.serviceName}"`);
+  const variables = variablesOf(state, node);
+  let total = 0;
+  const batches = node.entityBatch.map((entity): Batch => {
+    const batch: Batch = { representations: [], targets: [], origins: [] };
+    const seen = new Map<string, number>();
+    entity.paths.forEach((path, p) => {
+      const objects: JsonObject[] = [];
+      for (const object of cursor.objects) objectsAt(object, path, 0, objects);
+      objects.forEach((object, index) => {
+        const representation = selectRequires(state.supergraphSchema, object, entity.requires);
+        if (!isJsonObject(representation) || !representation.__typename) return;
+        applyRewrites(state.supergraphSchema, entity.inputRewrites, representation);
+        const key = JSON.stringify(representation);
+        const known = seen.get(key);
+        if (known !== undefined) return void batch.targets[known]!.push(object);
+        seen.set(key, batch.representations.length);
+        batch.representations.push(representation);
+        batch.targets.push([object]);
+        batch.origins.push({ path: p, index });
+      });
+    });
+    total += batch.representations.length;
+    if (entity.representationsVariableName in variables) {
+      throw new Error(`Variables cannot contain "${entity.representationsVariableName}"`);
+    }
+    variables[entity.representationsVariableName] = batch.representations;
+    return batch;
+  });
+  if (total === 0) return;
+
+  const response = await send(state, client, node, variables);
+  if (response.errors) {
+    reportErrors(state, node, response.errors, (path) => {
+      const e = node.entityBatch.findIndex((entity) => entity.alias === path[0]);
+      const origin = typeof path[1] === 'number' ? batches[e]?.origins[path[1]] : undefined;
+      if (!origin) return undefined;
+      const entityPath = pathsAt(state.data, [
+        ...cursor.path,
+        ...node.entityBatch[e]!.paths[origin.path]!,
+      ])[origin.index];
+      return entityPath ? [...entityPath, ...path.slice(2)] : undefined;
+    });
+  }
+  const data = isJsonObject(response.data) ? response.data : undefined;
+  node.entityBatch.forEach((entity, e) => {
+    const batch = batches[e]!;
+    const entities = data?.[entity.alias];
+    if (entities === undefined || entities === null || batch.representations.length === 0) return;
+    if (!Array.isArray(entities) || entities.length !== batch.representations.length) {
+      throw new GraphQLError(
+        `Subgraph "${node.serviceName}" answered ${Array.isArray(entities) ? entities.length : 'no list of'} entities for ${batch.representations.length} representations`,
+        { extensions: { code: 'INVALID_GRAPHQL', serviceName: node.serviceName } },
+      );
+    }
+    for (let i = 0; i < entities.length; i++) {
+      const answer: unknown = entities[i];
+      if (!isJsonObject(answer)) continue;
+      const targets = batch.targets[i]!;
+      if (!answer.__typename) answer.__typename = targets[0]!.__typename;
+      applyRewrites(state.supergraphSchema, entity.outputRewrites, answer);
+      // Each object gets its own copy: merged objects are changed in place by later fetches.
+      for (let t = 1; t < targets.length; t++) deepMerge(targets[t]!, structuredClone(answer));
+      deepMerge(targets[0]!, answer);
+    }
+  });
+}
+
 /** Sends one fetch; an identical request already under way in this operation is shared. */
 async function send(
   state: RunState,
   client: SubgraphClient,
-  fetch: FetchNode,
+  fetch: FetchNode | BatchFetchNode,
   variables: Record<string, unknown>,
 ) {
   const body = bodyPrefix(fetch) + JSON.stringify(variables) + '}';
@@ -216,7 +309,7 @@ function entityPaths(state: RunState, cursor: Cursor): (string | number)[][] {
 
 function reportErrors(
   state: RunState,
-  fetch: FetchNode,
+  fetch: { serviceName: string },
   errors: readonly SubgraphError[],
   pathOf: (path: readonly (string | number)[]) => (string | number)[] | undefined,
 ): void {

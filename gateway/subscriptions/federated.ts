@@ -1,5 +1,5 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import type { SubscriptionNode } from '@apollo/query-planner';
+import type { SubscriptionNode } from '../executor/planTypes.js';
 import { ErrorCode } from '../../platform/graphql/errors.js';
 import { ANNOUNCE_START, announcedStart } from '../../platform/graphql/subscriptionStart.js';
 import type { JsonObject } from '../executor/data.js';

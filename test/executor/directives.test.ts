@@ -7,6 +7,7 @@ import {
   startExecutorGraph,
   type ExecutorGraph,
   type TestSubgraph,
+  PLANNERS,
 } from './harness.js';
 
 /**
@@ -176,194 +177,198 @@ const customers: TestSubgraph = {
   },
 };
 
-let graph: ExecutorGraph;
-beforeAll(async () => {
-  graph = await startExecutorGraph([warehouse, shipping, tracking, orders, customers]);
-});
-afterAll(async () => {
-  await graph?.close();
-});
-beforeEach(() => graph.resetFetches());
-
-describe('@requires and @external', () => {
-  it('sends the required fields, nested selection included, in the representations', async () => {
-    const q = `{ parcels { id volume cost } }`;
-    expect(planFetches(graph.plan(q))).toEqual([
-      { serviceName: 'warehouse', entity: false },
-      { serviceName: 'shipping', entity: true },
-    ]);
-    const r = await graph.query(q);
-    expect(r.body).toEqual({
-      data: {
-        parcels: [
-          { id: 'x1', volume: 6000, cost: 35 },
-          { id: 'x2', volume: 6000, cost: 22 },
-        ],
-      },
+describe.each(PLANNERS)('planner: %s', (planner) => {
+  let graph: ExecutorGraph;
+  beforeAll(async () => {
+    graph = await startExecutorGraph([warehouse, shipping, tracking, orders, customers], {
+      planner,
     });
-    expect(representations(graph.fetches('shipping'))).toEqual([
-      {
-        __typename: 'Parcel',
-        id: 'x1',
-        weightKg: 2.5,
-        dimensions: { width: 30, height: 20, depth: 10 },
-      },
-      {
-        __typename: 'Parcel',
-        id: 'x2',
-        weightKg: 1,
-        dimensions: { width: 10, height: 50, depth: 12 },
-      },
-    ]);
   });
-
-  it('does not return required fields the client did not ask for', async () => {
-    const r = await graph.query(`{ parcels { volume } }`);
-    expect(r.body).toEqual({ data: { parcels: [{ volume: 6000 }, { volume: 6000 }] } });
+  afterAll(async () => {
+    await graph?.close();
   });
+  beforeEach(() => graph.resetFetches());
 
-  it('an @external field is read from the subgraph that owns it', async () => {
-    const r = await graph.query(`{ parcels { cost weightKg dimensions { depth } } }`);
-    expect(r.body).toEqual({
-      data: {
-        parcels: [
-          { cost: 35, weightKg: 2.5, dimensions: { depth: 10 } },
-          { cost: 22, weightKg: 1, dimensions: { depth: 12 } },
-        ],
-      },
+  describe('@requires and @external', () => {
+    it('sends the required fields, nested selection included, in the representations', async () => {
+      const q = `{ parcels { id volume cost } }`;
+      expect(planFetches(graph.plan(q))).toEqual([
+        { serviceName: 'warehouse', entity: false },
+        { serviceName: 'shipping', entity: true },
+      ]);
+      const r = await graph.query(q);
+      expect(r.body).toEqual({
+        data: {
+          parcels: [
+            { id: 'x1', volume: 6000, cost: 35 },
+            { id: 'x2', volume: 6000, cost: 22 },
+          ],
+        },
+      });
+      expect(representations(graph.fetches('shipping'))).toEqual([
+        {
+          __typename: 'Parcel',
+          id: 'x1',
+          weightKg: 2.5,
+          dimensions: { width: 30, height: 20, depth: 10 },
+        },
+        {
+          __typename: 'Parcel',
+          id: 'x2',
+          weightKg: 1,
+          dimensions: { width: 10, height: 50, depth: 12 },
+        },
+      ]);
     });
-    // shipping only receives the external fields in representations; it is never asked for them.
-    expect(graph.fetches('shipping')).toHaveLength(1);
-    expect(graph.fetches('shipping')[0]!.query).not.toMatch(/weightKg|depth/);
-    expect(graph.fetches('warehouse')).toHaveLength(1);
-  });
 
-  it('fetches the required fields of an entity first reached in a third subgraph', async () => {
-    const q = `{ lastScanned { id volume } }`;
-    const services = planFetches(graph.plan(q)).map((f) => f.serviceName);
-    expect(services).toEqual(['tracking', 'warehouse', 'shipping']);
-    const r = await graph.query(q);
-    expect(r.body).toEqual({ data: { lastScanned: { id: 'x2', volume: 6000 } } });
-  });
-});
-
-describe('@provides', () => {
-  it('uses the provided field without asking the subgraph that owns it', async () => {
-    const q = `{ orders { id customer { name } } }`;
-    expect(planNodeKinds(graph.plan(q))).toEqual(['Fetch']);
-    const r = await graph.query(q);
-    expect(r.body).toEqual({
-      data: {
-        orders: [
-          { id: 'o1', customer: { name: 'Alice' } },
-          { id: 'o2', customer: { name: 'Bob' } },
-        ],
-      },
+    it('does not return required fields the client did not ask for', async () => {
+      const r = await graph.query(`{ parcels { volume } }`);
+      expect(r.body).toEqual({ data: { parcels: [{ volume: 6000 }, { volume: 6000 }] } });
     });
-    expect(graph.fetches('orders')).toHaveLength(1);
-    expect(graph.fetches('customers')).toHaveLength(0);
-  });
 
-  it('asks the owner for the same field where it is not provided', async () => {
-    const q = `{ orders { customer { name } payer { name } } }`;
-    const r = await graph.query(q);
-    expect(r.body).toEqual({
-      data: {
-        orders: [
-          { customer: { name: 'Alice' }, payer: { name: 'Bob' } },
-          { customer: { name: 'Bob' }, payer: { name: 'Bob' } },
-        ],
-      },
+    it('an @external field is read from the subgraph that owns it', async () => {
+      const r = await graph.query(`{ parcels { cost weightKg dimensions { depth } } }`);
+      expect(r.body).toEqual({
+        data: {
+          parcels: [
+            { cost: 35, weightKg: 2.5, dimensions: { depth: 10 } },
+            { cost: 22, weightKg: 1, dimensions: { depth: 12 } },
+          ],
+        },
+      });
+      // shipping only receives the external fields in representations; it is never asked for them.
+      expect(graph.fetches('shipping')).toHaveLength(1);
+      expect(graph.fetches('shipping')[0]!.query).not.toMatch(/weightKg|depth/);
+      expect(graph.fetches('warehouse')).toHaveLength(1);
     });
-    expect(graph.fetches('customers').length).toBeGreaterThan(0);
-    // Only payers were asked for: every customer's name came with the order.
-    for (const f of graph.fetches('customers')) expect(f.query).toContain('name');
-    expect(new Set(representations(graph.fetches('customers')).map((c) => c.id))).toEqual(
-      new Set(['c2']),
-    );
-  });
 
-  it('asks the owner for the fields it does not provide', async () => {
-    const r = await graph.query(`{ orders { customer { name email } } }`);
-    expect(r.body).toEqual({
-      data: {
-        orders: [
-          { customer: { name: 'Alice', email: 'alice@example.org' } },
-          { customer: { name: 'Bob', email: 'bob@example.org' } },
-        ],
-      },
+    it('fetches the required fields of an entity first reached in a third subgraph', async () => {
+      const q = `{ lastScanned { id volume } }`;
+      const services = planFetches(graph.plan(q)).map((f) => f.serviceName);
+      expect(services).toEqual(['tracking', 'warehouse', 'shipping']);
+      const r = await graph.query(q);
+      expect(r.body).toEqual({ data: { lastScanned: { id: 'x2', volume: 6000 } } });
     });
-    expect(representations(graph.fetches('customers'))).toEqual([
-      { __typename: 'Customer', id: 'c1' },
-      { __typename: 'Customer', id: 'c2' },
-    ]);
-  });
-});
-
-describe('@shareable', () => {
-  it('a shareable field comes from the subgraph already being fetched, in one fetch', async () => {
-    const q = `{ parcels { label } }`;
-    expect(planNodeKinds(graph.plan(q))).toEqual(['Fetch']);
-    const r = await graph.query(q);
-    expect(r.body).toEqual({ data: { parcels: [{ label: 'Books' }, { label: 'Lamp' }] } });
-    expect(graph.fetches('shipping')).toHaveLength(0);
   });
 
-  it('a shareable field on an entity is resolved by one of its subgraphs', async () => {
-    const q = `{ lastScanned { label volume } }`;
-    const r = await graph.query(q);
-    expect(r.body).toEqual({ data: { lastScanned: { label: 'Lamp', volume: 6000 } } });
-    const asked = ['warehouse', 'shipping'].flatMap((name) =>
-      graph.fetches(name).filter((f) => /\blabel\b/.test(f.query)),
-    );
-    expect(asked).toHaveLength(1);
-  });
-});
-
-describe('@key: composite and multiple keys', () => {
-  it('sends the composite key to one subgraph and the other key to another', async () => {
-    const q = `{ depots { name capacity openNow } }`;
-    expect(planNodeKinds(graph.plan(q))).toContain('Parallel');
-    const r = await graph.query(q);
-    expect(r.body).toEqual({
-      data: {
-        depots: [
-          { name: 'Oslo', capacity: 100, openNow: true },
-          { name: 'Oskarshamn', capacity: 40, openNow: false },
-        ],
-      },
+  describe('@provides', () => {
+    it('uses the provided field without asking the subgraph that owns it', async () => {
+      const q = `{ orders { id customer { name } } }`;
+      expect(planNodeKinds(graph.plan(q))).toEqual(['Fetch']);
+      const r = await graph.query(q);
+      expect(r.body).toEqual({
+        data: {
+          orders: [
+            { id: 'o1', customer: { name: 'Alice' } },
+            { id: 'o2', customer: { name: 'Bob' } },
+          ],
+        },
+      });
+      expect(graph.fetches('orders')).toHaveLength(1);
+      expect(graph.fetches('customers')).toHaveLength(0);
     });
-    expect(representations(graph.fetches('shipping'))).toEqual([
-      { __typename: 'Depot', country: 'NO', code: 'OSL' },
-      { __typename: 'Depot', country: 'SE', code: 'OSL' },
-    ]);
-    expect(representations(graph.fetches('tracking'))).toEqual([
-      { __typename: 'Depot', uuid: 'd-1' },
-      { __typename: 'Depot', uuid: 'd-2' },
-    ]);
-  });
 
-  it('goes through the subgraph that knows both keys to turn one key into the other', async () => {
-    const q = `{ busiestDepot { openNow capacity name } }`;
-    expect(planFetches(graph.plan(q)).map((f) => f.serviceName)).toEqual([
-      'tracking',
-      'warehouse',
-      'shipping',
-    ]);
-    const r = await graph.query(q);
-    expect(r.body).toEqual({
-      data: { busiestDepot: { openNow: false, capacity: 40, name: 'Oskarshamn' } },
+    it('asks the owner for the same field where it is not provided', async () => {
+      const q = `{ orders { customer { name } payer { name } } }`;
+      const r = await graph.query(q);
+      expect(r.body).toEqual({
+        data: {
+          orders: [
+            { customer: { name: 'Alice' }, payer: { name: 'Bob' } },
+            { customer: { name: 'Bob' }, payer: { name: 'Bob' } },
+          ],
+        },
+      });
+      expect(graph.fetches('customers').length).toBeGreaterThan(0);
+      // Only payers were asked for: every customer's name came with the order.
+      for (const f of graph.fetches('customers')) expect(f.query).toContain('name');
+      expect(new Set(representations(graph.fetches('customers')).map((c) => c.id))).toEqual(
+        new Set(['c2']),
+      );
     });
-    expect(representations(graph.fetches('warehouse'))).toEqual([
-      { __typename: 'Depot', uuid: 'd-2' },
-    ]);
-    expect(representations(graph.fetches('shipping'))).toEqual([
-      { __typename: 'Depot', country: 'SE', code: 'OSL' },
-    ]);
+
+    it('asks the owner for the fields it does not provide', async () => {
+      const r = await graph.query(`{ orders { customer { name email } } }`);
+      expect(r.body).toEqual({
+        data: {
+          orders: [
+            { customer: { name: 'Alice', email: 'alice@example.org' } },
+            { customer: { name: 'Bob', email: 'bob@example.org' } },
+          ],
+        },
+      });
+      expect(representations(graph.fetches('customers'))).toEqual([
+        { __typename: 'Customer', id: 'c1' },
+        { __typename: 'Customer', id: 'c2' },
+      ]);
+    });
   });
 
-  it('returns key fields the client asks for, and no others', async () => {
-    const r = await graph.query(`{ busiestDepot { capacity } }`);
-    expect(r.body).toEqual({ data: { busiestDepot: { capacity: 40 } } });
+  describe('@shareable', () => {
+    it('a shareable field comes from the subgraph already being fetched, in one fetch', async () => {
+      const q = `{ parcels { label } }`;
+      expect(planNodeKinds(graph.plan(q))).toEqual(['Fetch']);
+      const r = await graph.query(q);
+      expect(r.body).toEqual({ data: { parcels: [{ label: 'Books' }, { label: 'Lamp' }] } });
+      expect(graph.fetches('shipping')).toHaveLength(0);
+    });
+
+    it('a shareable field on an entity is resolved by one of its subgraphs', async () => {
+      const q = `{ lastScanned { label volume } }`;
+      const r = await graph.query(q);
+      expect(r.body).toEqual({ data: { lastScanned: { label: 'Lamp', volume: 6000 } } });
+      const asked = ['warehouse', 'shipping'].flatMap((name) =>
+        graph.fetches(name).filter((f) => /\blabel\b/.test(f.query)),
+      );
+      expect(asked).toHaveLength(1);
+    });
+  });
+
+  describe('@key: composite and multiple keys', () => {
+    it('sends the composite key to one subgraph and the other key to another', async () => {
+      const q = `{ depots { name capacity openNow } }`;
+      expect(planNodeKinds(graph.plan(q))).toContain('Parallel');
+      const r = await graph.query(q);
+      expect(r.body).toEqual({
+        data: {
+          depots: [
+            { name: 'Oslo', capacity: 100, openNow: true },
+            { name: 'Oskarshamn', capacity: 40, openNow: false },
+          ],
+        },
+      });
+      expect(representations(graph.fetches('shipping'))).toEqual([
+        { __typename: 'Depot', country: 'NO', code: 'OSL' },
+        { __typename: 'Depot', country: 'SE', code: 'OSL' },
+      ]);
+      expect(representations(graph.fetches('tracking'))).toEqual([
+        { __typename: 'Depot', uuid: 'd-1' },
+        { __typename: 'Depot', uuid: 'd-2' },
+      ]);
+    });
+
+    it('goes through the subgraph that knows both keys to turn one key into the other', async () => {
+      const q = `{ busiestDepot { openNow capacity name } }`;
+      expect(planFetches(graph.plan(q)).map((f) => f.serviceName)).toEqual([
+        'tracking',
+        'warehouse',
+        'shipping',
+      ]);
+      const r = await graph.query(q);
+      expect(r.body).toEqual({
+        data: { busiestDepot: { openNow: false, capacity: 40, name: 'Oskarshamn' } },
+      });
+      expect(representations(graph.fetches('warehouse'))).toEqual([
+        { __typename: 'Depot', uuid: 'd-2' },
+      ]);
+      expect(representations(graph.fetches('shipping'))).toEqual([
+        { __typename: 'Depot', country: 'SE', code: 'OSL' },
+      ]);
+    });
+
+    it('returns key fields the client asks for, and no others', async () => {
+      const r = await graph.query(`{ busiestDepot { capacity } }`);
+      expect(r.body).toEqual({ data: { busiestDepot: { capacity: 40 } } });
+    });
   });
 });

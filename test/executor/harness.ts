@@ -4,18 +4,24 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
-import {
-  QueryPlanner,
-  type PlanNode,
-  type QueryPlan,
-  type QueryPlannerConfig,
-  type SubscriptionNode,
-} from '@apollo/query-planner';
+import { Supergraph } from '@apollo/federation-internals';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { execute, parse, validate, type GraphQLSchema } from 'graphql';
+import {
+  execute,
+  Kind,
+  parse,
+  validate,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { createAuthenticator } from '../../gateway/auth.js';
+import {
+  createPlannerBackend,
+  QUERY_PLANNERS,
+  type QueryPlannerName,
+} from '../../gateway/executor/planners.js';
+import type { PlanNode, QueryPlan, SubscriptionNode } from '../../gateway/executor/planTypes.js';
 import { startGateway, UNLIMITED_EDGE, type RunningGateway } from '../../gateway/server.js';
 import { testIdentity, TestIssuer, type TokenOptions } from '../harness/auth.js';
 import { bearer } from '../harness/graphql.js';
@@ -86,8 +92,10 @@ export interface ExecutorGraph {
   /** The requests `subgraph` has received since the start or the last `resetFetches()`. */
   fetches(subgraph: string): RecordedFetch[];
   resetFetches(): void;
-  /** The plan Apollo's query planner builds for `query` on this supergraph. */
-  plan(query: string, config?: QueryPlannerConfig): QueryPlan;
+  /** The query planner the gateway plans with. */
+  planner: QueryPlannerName;
+  /** The plan the gateway's query planner builds for `query` on this supergraph. */
+  plan(query: string): QueryPlan;
   /** A bearer header for a token the gateway trusts. */
   as(options: TokenOptions): Promise<Record<string, string>>;
   /** Closes a subgraph's server, so that the gateway can no longer reach it. */
@@ -171,8 +179,9 @@ export function compose(defs: TestSubgraph[], urls: Record<string, string>): str
  */
 export async function startExecutorGraph(
   defs: TestSubgraph[],
-  options: { timeouts?: Record<string, number> } = {},
+  options: { timeouts?: Record<string, number>; planner?: QueryPlannerName } = {},
 ): Promise<ExecutorGraph> {
+  const planner = options.planner ?? 'hive';
   const running = new Map<string, RunningSubgraph>();
   for (const def of defs) running.set(def.name, await serveSubgraph(def));
   const urls = Object.fromEntries([...running].map(([name, s]) => [name, s.url]));
@@ -194,6 +203,7 @@ export async function startExecutorGraph(
     port: 0,
     timeoutMs: 5_000,
     timeouts: options.timeouts,
+    queryPlanner: planner,
     auth: await createAuthenticator({
       jwksUrl: issuer.jwksUrl,
       issuer: TestIssuer.ISSUER,
@@ -207,6 +217,7 @@ export async function startExecutorGraph(
     log: silent,
   });
   const supergraph = Supergraph.build(supergraphSdl);
+  const backend = createPlannerBackend(planner, supergraphSdl, supergraph, supergraph.apiSchema());
   const stop = (s: RunningSubgraph) =>
     s.stopped
       ? Promise.resolve()
@@ -240,10 +251,14 @@ export async function startExecutorGraph(
     resetFetches: () => {
       for (const s of running.values()) s.fetches.length = 0;
     },
-    plan: (query, config) =>
-      new QueryPlanner(supergraph, config).buildQueryPlan(
-        operationFromDocument(supergraph.apiSchema(), parse(query)),
-      ),
+    planner,
+    plan: (query) => {
+      const document = parse(query);
+      const operation = document.definitions.find(
+        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+      )!;
+      return backend.plan(document, operation);
+    },
     as: async (options) => bearer(await issuer.token(options)),
     stopSubgraph: async (name) => {
       const s = running.get(name);
@@ -296,6 +311,7 @@ export function planNodeKinds(plan: QueryPlan): string[] {
         visit(node.rest);
         break;
       case 'Fetch':
+      case 'BatchFetch':
         break;
     }
   };
@@ -309,6 +325,7 @@ export function planFetches(plan: QueryPlan): Array<{ serviceName: string; entit
   const visit = (node: PlanNode | SubscriptionNode | undefined): void => {
     if (!node) return;
     if (node.kind === 'Fetch') out.push({ serviceName: node.serviceName, entity: !!node.requires });
+    else if (node.kind === 'BatchFetch') out.push({ serviceName: node.serviceName, entity: true });
     else if (node.kind === 'Sequence' || node.kind === 'Parallel') node.nodes.forEach(visit);
     else if (node.kind === 'Flatten') visit(node.node);
     else if (node.kind === 'Condition') [node.ifClause, node.elseClause].forEach(visit);
@@ -320,6 +337,9 @@ export function planFetches(plan: QueryPlan): Array<{ serviceName: string; entit
   visit(plan.node);
   return out;
 }
+
+/** Both query planners: every executor test runs with each. */
+export const PLANNERS = QUERY_PLANNERS;
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
