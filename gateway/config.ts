@@ -31,6 +31,7 @@ export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<
     queryPlanner: env.GATEWAY_QUERY_PLANNER,
     timeoutMs: env.SUBGRAPH_TIMEOUT_MS,
     timeouts: env.SUBGRAPH_TIMEOUTS,
+    shareFetches: env.GATEWAY_SHARE_FETCHES,
     auth,
     identity: internalIdentityFrom(env),
     limits: {

@@ -22,6 +22,15 @@ export const gatewayEnv = commonEnv.extend({
   SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
   /** Per-subgraph deadlines (`name=ms,…`) overriding SUBGRAPH_TIMEOUT_MS. */
   SUBGRAPH_TIMEOUTS: pairs(z.coerce.number().int().positive()),
+  /**
+   * `on`: an identical subgraph query under way is shared by concurrent requests of the same
+   * caller; `off`: every request sends its own (within one request identical fetches are always
+   * sent once). The benchmark turns it off to measure the gateway without that shortcut.
+   */
+  GATEWAY_SHARE_FETCHES: z
+    .enum(['on', 'off'])
+    .default('on')
+    .transform((v) => v === 'on'),
 
   /** Production identity: a JWKS URL with the issuer and audience tokens must carry. */
   AUTH_JWKS_URL: optionalUrl(),

@@ -82,6 +82,11 @@ export interface GatewayOptions {
   /** Deadline of one subgraph request in ms, and overrides by subgraph name. */
   timeoutMs: number;
   timeouts?: Record<string, number>;
+  /**
+   * Share an identical subgraph query under way among concurrent requests of the same caller.
+   * @default true
+   */
+  shareFetches?: boolean | undefined;
   /** Verifies callers' tokens. */
   auth: Authenticator;
   /** Signs the caller forwarded to subgraphs. */
@@ -140,7 +145,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const first = build(await readFile(options.supergraphPath, 'utf8'), 1);
   metrics.servingSupergraph(first.number, first.hash);
   log.info({ queryPlanner: first.planner.backend.name }, 'query planner');
-  const executor = createExecutor({ generation: first, clients, metrics, log });
+  const executor = createExecutor({
+    generation: first,
+    clients,
+    metrics,
+    log,
+    shareQueries: options.shareFetches,
+  });
   // A request of the old generation may still send a fetch: its clients close after a grace.
   const retireAfterMs =
     2 * Math.max(options.timeoutMs, ...Object.values(options.timeouts ?? {})) + 5_000;

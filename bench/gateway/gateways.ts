@@ -15,6 +15,8 @@ export interface GatewayRun {
   devKeyPath: string;
   /** Hive Gateway shares identical in-flight subgraph requests (its default). */
   hiveDedupe: boolean;
+  /** Ours shares an identical query under way among requests of one caller (its default). */
+  share?: boolean | undefined;
   /** Node options every gateway starts with (the same for all three). */
   nodeFlags: string[];
   /** Ours: environment set after the bench's generous limits (e.g. the real rate limits). */
@@ -86,6 +88,7 @@ function commandOf(name: GatewayName, run: GatewayRun) {
           INTERNAL_AUTH_SECRET: run.secret,
           AUTH_DEV_KEY_PATH: run.devKeyPath,
           AUTH_JWKS_URL: '',
+          GATEWAY_SHARE_FETCHES: run.share === false ? 'off' : 'on',
           ...run.env,
         },
       };
@@ -105,6 +108,7 @@ function commandOf(name: GatewayName, run: GatewayRun) {
         env: common,
       };
     case 'hive':
+    case 'hive-router':
       return {
         command: [
           'node',
@@ -122,6 +126,8 @@ function commandOf(name: GatewayName, run: GatewayRun) {
           run.hiveDedupe
             ? 'bench/gateway/hive.config.mjs'
             : 'bench/gateway/hive-nodedupe.config.mjs',
+          // Query planning and execution by Hive Router's Rust planner (@graphql-hive/router-runtime).
+          ...(name === 'hive-router' ? ['--hive-router-runtime'] : []),
         ],
         env: common,
       };
@@ -147,6 +153,11 @@ export async function startGateway(name: GatewayName, run: GatewayRun): Promise<
       if (Date.now() > deadline) throw new Error(`${name} gateway was not ready within 60 s`);
       if ((await answers(url)) && (name !== 'ours' || (await ok(`${base}/ready`)))) break;
       await new Promise((r) => setTimeout(r, 200));
+    }
+    // Hive Gateway falls back to its JavaScript runtime, with a warning, when it cannot load
+    // the router runtime: that would be the wrong gateway under the right name.
+    if (name === 'hive-router' && /Could not load|Falling back/.test(p.output.toString())) {
+      throw new Error('Hive Gateway could not load @graphql-hive/router-runtime');
     }
   } catch (err) {
     await close();

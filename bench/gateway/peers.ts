@@ -4,14 +4,18 @@ import path from 'node:path';
 import { AUTOCANNON } from './load.js';
 
 const PEERS = 'bench/peers';
-const HIVE = `${PEERS}/node_modules/@graphql-hive/gateway/package.json`;
+const INSTALLED = [
+  `${PEERS}/node_modules/@graphql-hive/gateway/package.json`,
+  `${PEERS}/node_modules/@graphql-hive/router-runtime/package.json`,
+  AUTOCANNON,
+];
 
 /**
- * Installs Hive Gateway and autocannon into bench/peers (its own package.json and lock file, kept
+ * Installs Hive Gateway (with its router runtime) and autocannon into bench/peers (its own package.json and lock file, kept
  * out of the project's dependencies) when they are not there yet.
  */
 export function ensurePeers(root: string): void {
-  if (existsSync(path.join(root, HIVE)) && existsSync(path.join(root, AUTOCANNON))) return;
+  if (INSTALLED.every((file) => existsSync(path.join(root, file)))) return;
   const locked = existsSync(path.join(root, PEERS, 'package-lock.json'));
   const args = [locked ? 'ci' : 'install', '--prefix', PEERS, '--no-audit', '--no-fund'];
   console.log(`installing the bench's peers: npm ${args.join(' ')}`);

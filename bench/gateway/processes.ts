@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 
 /** Last lines a child printed, to show when it fails. */
@@ -156,3 +156,33 @@ export function processCpuSeconds(pid: number | undefined): number | undefined {
 
 /** USER_HZ: Linux reports process times in these units; 100 on every common platform. */
 const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds a process's threads have run so far, in nanoseconds' precision (the sum of
+ * /proc/<pid>/task/<tid>/schedstat), falling back to {@link processCpuSeconds}' clock ticks.
+ */
+export function processCpuPrecise(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return ns / 1e9;
+  } catch {
+    return processCpuSeconds(pid);
+  }
+}
+
+/** Resident memory of a process now and at its peak, in MiB (from /proc/<pid>/status). */
+export function processMemory(pid: number | undefined): { rss: number; peak: number } | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1]);
+    return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}

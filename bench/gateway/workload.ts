@@ -1,6 +1,14 @@
 /** The gateways the bench compares. */
-export const GATEWAYS = ['ours', 'apollo', 'hive'] as const;
+export const GATEWAYS = ['ours', 'apollo', 'hive', 'hive-router'] as const;
 export type GatewayName = (typeof GATEWAYS)[number];
+
+/** What one load connection sends, and as whom. */
+export interface CallerRequest {
+  /** The JSON request body. */
+  body: string;
+  /** Headers besides content-type (the caller's token or signed identity). */
+  headers: Record<string, string>;
+}
 
 /** One workload: subgraphs running, a supergraph on disk, and the request the load repeats. */
 export interface Workload {
@@ -13,9 +21,16 @@ export interface Workload {
   body: string;
   /** What a client of `gateway` sends besides content-type; minted afresh for every run. */
   headers(gateway: GatewayName): Promise<Record<string, string>>;
-  /** Why `data` is not the answer the workload expects, or undefined when it is. */
-  check(data: unknown): string | undefined;
+  /**
+   * Distinct callers: connection `i` sends `callers[i % callers.length]` (each its own caller
+   * and request) instead of {@link body} and {@link headers}.
+   */
+  callers?(gateway: GatewayName): Promise<CallerRequest[]>;
+  /** Why `data` (the answer to request `index`) is not the answer expected, or undefined. */
+  check(data: unknown, index: number): string | undefined;
   /** Requests the subgraphs have received so far, all together. */
   fetches(): number;
+  /** Said next to the figures, e.g. how many subgraph answers were replayed from storage. */
+  note?(): string | undefined;
   close(): Promise<void>;
 }

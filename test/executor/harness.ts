@@ -179,7 +179,11 @@ export function compose(defs: TestSubgraph[], urls: Record<string, string>): str
  */
 export async function startExecutorGraph(
   defs: TestSubgraph[],
-  options: { timeouts?: Record<string, number>; planner?: QueryPlannerName } = {},
+  options: {
+    timeouts?: Record<string, number>;
+    planner?: QueryPlannerName;
+    shareFetches?: boolean;
+  } = {},
 ): Promise<ExecutorGraph> {
   const planner = options.planner ?? 'hive';
   const running = new Map<string, RunningSubgraph>();
@@ -204,6 +208,7 @@ export async function startExecutorGraph(
     timeoutMs: 5_000,
     timeouts: options.timeouts,
     queryPlanner: planner,
+    shareFetches: options.shareFetches,
     auth: await createAuthenticator({
       jwksUrl: issuer.jwksUrl,
       issuer: TestIssuer.ISSUER,
