@@ -102,7 +102,11 @@ export function upstreamOperation(
     selectionSet: { kind: Kind.SELECTION_SET, selections: [rewrittenRoot] },
   };
   return {
-    query: print({ kind: Kind.DOCUMENT, definitions: [rewritten] }),
+    // The planner's fragments (Hive's planner names repeated selections) stay with the operation.
+    query: print({
+      kind: Kind.DOCUMENT,
+      definitions: document.definitions.map((d) => (d === operation ? rewritten : d)),
+    }),
     rootField,
     resumable: true,
     initialCursor,
