@@ -1,5 +1,10 @@
 import { isAbstractType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
-import type { FetchDataRewrite, QueryPlanSelectionNode, ResponsePath } from './planTypes.js';
+import type {
+  FetchDataRewrite,
+  QueryPlanSelectionNode,
+  RenamedRequiresField,
+  ResponsePath,
+} from './planTypes.js';
 
 /**
  * Operations on the response as it is assembled: plain JSON objects from subgraphs, merged in
@@ -166,7 +171,7 @@ export function selectRequires(
   for (const selection of selections) {
     if (selection.kind === 'Field') {
       const name = selection.alias ?? selection.name;
-      const value = own(source, name);
+      const value = own(source, (selection as Partial<RenamedRequiresField>).readFrom ?? name);
       if (value === undefined) return null;
       const sub = selection.selections;
       if (Array.isArray(value)) {

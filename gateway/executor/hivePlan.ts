@@ -7,6 +7,7 @@ import type {
   PlanNode,
   QueryPlan,
   QueryPlanSelectionNode,
+  RenamedRequiresField,
   ResponsePath,
 } from './planTypes.js';
 
@@ -119,12 +120,17 @@ function path(segments: Hive.FlattenNodePathSegment[]): ResponsePath {
 function selection(s: Hive.RequiresSelection): QueryPlanSelectionNode {
   switch (s.kind) {
     case 'Field':
-      return {
-        kind: 'Field',
-        name: s.name,
-        alias: s.alias,
-        selections: s.selections?.map(selection),
-      };
+      // Hive's alias here is the name the value is sent under; `name` is where the data holds it.
+      if (s.alias !== undefined && s.alias !== null && s.alias !== s.name) {
+        const renamed: RenamedRequiresField = {
+          kind: 'Field',
+          name: s.alias,
+          readFrom: s.name,
+          selections: s.selections?.map(selection),
+        };
+        return renamed as QueryPlanSelectionNode;
+      }
+      return { kind: 'Field', name: s.name, selections: s.selections?.map(selection) };
     case 'InlineFragment':
       if (s.skipIf !== undefined || s.includeIf !== undefined) {
         throw new UntranslatablePlan('A conditional inline fragment in a representation');

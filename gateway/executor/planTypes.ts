@@ -90,3 +90,19 @@ export interface EntityBatch {
   inputRewrites?: FetchDataRewrite[];
   outputRewrites?: FetchDataRewrite[];
 }
+
+/**
+ * A representation field read from the data under another response key than the one it is sent
+ * under. Hive's planner fetches a field that a `@requires` needs with other arguments than the
+ * query's under an alias of its own (`_internal_qp_alias_0: comments(limit: 3)`), and sends it
+ * to the requiring subgraph under the field's name (`comments`).
+ */
+export interface RenamedRequiresField {
+  readonly kind: 'Field';
+  /** The key in the representation, the field's name in the requiring subgraph's fieldset. */
+  readonly name: string;
+  readonly alias?: undefined;
+  /** The response key in the data that holds the value. */
+  readonly readFrom: string;
+  readonly selections?: QueryPlanSelectionNode[];
+}
