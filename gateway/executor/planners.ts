@@ -16,6 +16,7 @@ import { QueryPlanner as ApolloQueryPlanner } from '@apollo/query-planner';
 import type * as Hive from '@graphql-hive/router-query-planner';
 import type { Logger } from '../../platform/runtime/logger.js';
 import { translateHivePlan, UntranslatablePlan } from './hivePlan.js';
+import { mergeLocalFollowUps } from './mergeFetches.js';
 import type { QueryPlan } from './planTypes.js';
 
 /** The query planners the gateway can plan with. */
@@ -101,7 +102,7 @@ export class HivePlanner implements PlannerBackend {
       );
     }
     try {
-      return translateHivePlan(plan);
+      return mergeLocalFollowUps(translateHivePlan(plan));
     } catch (err) {
       if (!(err instanceof UntranslatablePlan)) throw err;
       this.log?.warn({ reason: err.message }, "planned with Apollo's planner");

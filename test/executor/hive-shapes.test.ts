@@ -197,12 +197,52 @@ const people: TestSubgraph = {
   },
 };
 
+// An entity fetch followed by a fetch of the same subgraph for the fields another subgraph's
+// `@requires` needs: Hive plans them apart, the gateway folds the second into the first.
+const boxes: TestSubgraph = {
+  name: 'boxes',
+  typeDefs: `${link('2.3', ['@key'])}
+    type Query { box: Box }
+    type Box @key(fields: "id") { id: ID! }`,
+  resolvers: { Query: { box: () => ({ id: 'x' }) } },
+};
+const items: TestSubgraph = {
+  name: 'items',
+  typeDefs: `${link('2.3', ['@key'])}
+    type Box @key(fields: "id") { id: ID! items: [Item] }
+    type Item @key(fields: "id") { id: ID! title: String kind: String }`,
+  resolvers: {
+    Box: {
+      items: () => [
+        { id: 'i1', title: 'one', kind: 'small' },
+        { id: 'i2', title: 'two', kind: 'large' },
+      ],
+    },
+    Item: {
+      __resolveReference: (ref: { id: string }) => ({
+        id: ref.id,
+        title: ref.id === 'i1' ? 'one' : 'two',
+        kind: ref.id === 'i1' ? 'small' : 'large',
+      }),
+    },
+  },
+};
+const rules: TestSubgraph = {
+  name: 'rules',
+  typeDefs: `${link('2.3', ['@key', '@external', '@requires'])}
+    type Item @key(fields: "id") { id: ID! kind: String @external rule: String @requires(fields: "kind") }`,
+  resolvers: { Item: { rule: (item: { kind: string }) => `rule for ${item.kind}` } },
+};
+
 describe("plan shapes of Hive Router's planner", () => {
   let graph: ExecutorGraph;
   beforeAll(async () => {
-    graph = await startExecutorGraph([catalog, lending, tariff, shipping, registry, links], {
-      planner: 'hive',
-    });
+    graph = await startExecutorGraph(
+      [catalog, lending, tariff, shipping, registry, links, boxes, items, rules],
+      {
+        planner: 'hive',
+      },
+    );
   });
   afterAll(async () => {
     await graph?.close();
@@ -262,6 +302,25 @@ describe("plan shapes of Hive Router's planner", () => {
     const sent = representations(graph.fetches('links'));
     expect(sent).toEqual([
       { __typename: 'Unit', id: '1', code: { number: 'n1', check: 'c1' }, label: 'unit 1' },
+    ]);
+  });
+  it('a fetch of the same subgraph for what a @requires needs is folded into the one before', async () => {
+    graph.resetFetches();
+    const r = await graph.query(`{ box { items { title rule } } }`);
+    expect(r.body).toEqual({
+      data: {
+        box: {
+          items: [
+            { title: 'one', rule: 'rule for small' },
+            { title: 'two', rule: 'rule for large' },
+          ],
+        },
+      },
+    });
+    expect(graph.fetches('items')).toHaveLength(1);
+    expect(representations(graph.fetches('rules'))).toEqual([
+      { __typename: 'Item', id: 'i1', kind: 'small' },
+      { __typename: 'Item', id: 'i2', kind: 'large' },
     ]);
   });
 });

@@ -32,8 +32,7 @@ describe('request ids and logs', () => {
     const requestId = r.headers.get('x-request-id');
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     const lines = logs.find({ requestId, msg: 'operation' });
-    // Every process the request crossed logged it (a planner may fetch one subgraph twice).
-    const where = [...new Set(lines.map((l) => l.subgraph ?? l.component))].sort();
+    const where = lines.map((l) => l.subgraph ?? l.component).sort();
     expect(where).toEqual(['enhetsregisteret', 'gateway', 'meldingsboks', 'varsling']);
     expect(logs.find({ requestId, component: 'gateway', msg: 'operation' })[0]).toMatchObject({
       operationName: 'Crossing',
@@ -49,10 +48,7 @@ describe('request ids and logs', () => {
       { ...bakeri, 'x-request-id': 'client-abc.123' },
     );
     expect(r.headers.get('x-request-id')).toBe('client-abc.123');
-    expect(logs.find({ requestId: 'client-abc.123', subgraph: 'meldingsboks' })).not.toHaveLength(
-      0,
-    );
-    expect(logs.find({ requestId: 'client-abc.123', component: 'gateway' })).toHaveLength(1);
+    expect(logs.find({ requestId: 'client-abc.123', subgraph: 'meldingsboks' })).toHaveLength(1);
   });
 });
 
