@@ -6,12 +6,14 @@ import type { ClientError } from '../platform/graphql/errors.js';
 import { once } from '../platform/runtime/once.js';
 import type { InternalIdentity } from '../platform/auth/internalIdentity.js';
 import type { Logger } from '../platform/runtime/logger.js';
+import type { ExplorerOptions } from '../platform/http/explorer.js';
 import { startHttpService, type DrainOptions, type HttpService } from '../platform/http/server.js';
 import type { Authenticator } from './auth.js';
 import type { GatewayContext } from './context.js';
 import { budgetKeyOf, CallerBudgets, type BudgetKey, type RateLimits } from './edge/budget.js';
 import { clientAddressResolver } from './edge/clientAddress.js';
-import { corsFor, type CorsOptions } from './edge/cors.js';
+import { corsFor, originAllowed, type CorsOptions } from './edge/cors.js';
+import { csrfPrevention } from './edge/csrf.js';
 import { LoadShedder } from './edge/shed.js';
 import { createExecutor } from './executor/index.js';
 import { openGatewayState } from './state/index.js';
@@ -104,6 +106,11 @@ export interface GatewayOptions {
   /** How `close()` drains (SIGTERM). @default DEFAULT_DRAIN (platform/http/server.ts) */
   drain?: DrainOptions | undefined;
   production: boolean;
+  /**
+   * GraphiQL at `GET /graphql` for browsers, with subscriptions over graphql-ws; false: none.
+   * @default {} (no headers) in development, false in production
+   */
+  explorer?: ExplorerOptions | false | undefined;
   log: Logger;
 }
 
@@ -216,7 +223,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
   const service = await startHttpService<GatewayContext>({
     component: 'gateway',
-    edge: [shedder.middleware, ...corsFor(edge.cors), compress, admit],
+    edge: [
+      shedder.middleware,
+      ...corsFor(edge.cors),
+      csrfPrevention(originAllowed(edge.cors)),
+      compress,
+      admit,
+    ],
+    csrfPrevention: false,
+    explorer: options.explorer,
     attach: (httpServer) =>
       serveGatewaySubscriptions(httpServer, {
         executor,

@@ -114,6 +114,8 @@ export interface TestGraphOptions {
   supergraphPath?: string;
   /** Reload it when the file changes. @default false */
   watchSupergraph?: GatewayOptions['watchSupergraph'];
+  /** The explorer at GET /graphql. @default the gateway's (on in development, no headers) */
+  explorer?: GatewayOptions['explorer'];
 }
 
 /**
@@ -168,6 +170,7 @@ export async function startTestGraph(
       options.gatewayDatabaseUrl === null ? undefined : (options.gatewayDatabaseUrl ?? databaseUrl),
     metricsPort: options.metricsPort,
     production: options.production ?? false,
+    explorer: options.explorer,
     log,
   });
   return {
