@@ -2,6 +2,7 @@ import path from 'node:path';
 import { internalIdentityFrom } from '../platform/auth/internalIdentity.js';
 import type { Logger } from '../platform/runtime/logger.js';
 import { createAuthenticator } from './auth.js';
+import { loadTrustedDocuments } from './edge/operations.js';
 import { gatewayExplorer } from './explorer.js';
 import type { GatewayEnv } from './env.js';
 import type { GatewayOptions } from './server.js';
@@ -62,6 +63,12 @@ export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<
       upstreamConnections: env.WS_UPSTREAM_CONNECTIONS,
     },
     bodyLimit: env.MAX_BODY_SIZE,
+    operations: {
+      trustedDocuments: env.GATEWAY_PERSISTED_DOCUMENTS
+        ? loadTrustedDocuments(path.resolve(env.GATEWAY_PERSISTED_DOCUMENTS))
+        : undefined,
+      maxBatchSize: env.GATEWAY_MAX_BATCH_SIZE,
+    },
     databaseUrl: env.DATABASE_URL,
     edge: {
       rateLimits: {

@@ -116,6 +116,17 @@ export const gatewayEnv = commonEnv.extend({
   GATEWAY_DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(0),
   /** Then requests in flight get this many ms to finish before their connections are cut. */
   GATEWAY_DRAIN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * A JSON manifest of trusted documents (hash → document, or Apollo's persisted-query manifest):
+   * when set, only its operations run, named by `documentId` or a persistedQuery `sha256Hash`,
+   * on HTTP and graphql-ws alike, and APQ is off. Unset: any document, with APQ.
+   */
+  GATEWAY_PERSISTED_DOCUMENTS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().optional(),
+  ),
+  /** Operations one JSON array body may batch; 0: batching is off. Each counts against the limits. */
+  GATEWAY_MAX_BATCH_SIZE: z.coerce.number().int().min(0).max(100).default(0),
   /** Largest request body (express/body-parser syntax). */
   MAX_BODY_SIZE: z.string().default('1mb'),
 });

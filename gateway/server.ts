@@ -14,6 +14,7 @@ import { budgetKeyOf, CallerBudgets, type BudgetKey, type RateLimits } from './e
 import { clientAddressResolver } from './edge/clientAddress.js';
 import { corsFor, originAllowed, type CorsOptions } from './edge/cors.js';
 import { csrfPrevention } from './edge/csrf.js';
+import { requestOperations, type RequestOperationsOptions } from './edge/operations.js';
 import { LoadShedder } from './edge/shed.js';
 import { createExecutor } from './executor/index.js';
 import { openGatewayState } from './state/index.js';
@@ -98,6 +99,11 @@ export interface GatewayOptions {
   subscriptionLimits?: Partial<SubscriptionLimits> | undefined;
   /** Largest request body. @default '1mb' */
   bodyLimit?: string;
+  /**
+   * Trusted documents (only a manifest's operations run; APQ is off) and operation batching.
+   * @default any document with APQ, no batching
+   */
+  operations?: RequestOperationsOptions | undefined;
   edge: EdgeOptions;
   /** The gateway's own state (shared rate-limit budgets); unset: each instance in memory. */
   databaseUrl?: string | undefined;
@@ -221,6 +227,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       next();
     })().catch(next);
   };
+  const operations = options.operations ?? { maxBatchSize: 0 };
   const service = await startHttpService<GatewayContext>({
     component: 'gateway',
     edge: [
@@ -231,6 +238,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       admit,
     ],
     csrfPrevention: false,
+    afterBody: [requestOperations(operations, options.limits, sendError)],
     explorer: options.explorer,
     attach: (httpServer) =>
       serveGatewaySubscriptions(httpServer, {
@@ -242,12 +250,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         limits: { ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.subscriptionLimits },
         pool: state?.pool,
         operationLimits: options.limits,
+        trustedDocuments: operations.trustedDocuments,
         metrics,
         production: options.production,
         log,
       }),
     apollo: {
       gateway: executor,
+      allowBatchedHttpRequests: operations.maxBatchSize > 0,
+      // With trusted documents, nothing is registered: the manifest is the whole list.
+      ...(operations.trustedDocuments ? { persistedQueries: false as const } : {}),
       includeStacktraceInErrorResponses: !options.production,
       plugins: [
         useOperationLimits<GatewayContext>(options.limits, async (cost, context, headers) => {

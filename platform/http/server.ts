@@ -60,6 +60,8 @@ export interface HttpServiceOptions<Ctx extends LoggingContext> {
   edge?: express.RequestHandler[];
   /** Largest request body. @default '1mb' */
   bodyLimit?: string;
+  /** Middleware on the GraphQL path once the JSON body is read, before Apollo Server. */
+  afterBody?: express.RequestHandler[];
   /** Serves GraphQL subscriptions over graphql-ws on the same path (/graphql) when given. */
   subscriptions?: SubscriptionOptions<Ctx>;
   /**
@@ -184,6 +186,7 @@ export async function startHttpService<Ctx extends LoggingContext>(
       next();
     },
     express.json({ limit: options.bodyLimit ?? '1mb' }),
+    ...(options.afterBody ?? []),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = res.locals.requestId as string;

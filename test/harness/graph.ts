@@ -116,6 +116,8 @@ export interface TestGraphOptions {
   watchSupergraph?: GatewayOptions['watchSupergraph'];
   /** The explorer at GET /graphql. @default the gateway's (on in development, no headers) */
   explorer?: GatewayOptions['explorer'];
+  /** Trusted documents and batching. @default any document with APQ, no batching */
+  operations?: GatewayOptions['operations'];
 }
 
 /**
@@ -171,6 +173,7 @@ export async function startTestGraph(
     metricsPort: options.metricsPort,
     production: options.production ?? false,
     explorer: options.explorer,
+    operations: options.operations,
     log,
   });
   return {
