@@ -133,6 +133,17 @@ describe('trusted documents over HTTP', () => {
     );
   });
 
+  it('keeps the inbox private: a trusted document runs with the rights of its caller', async () => {
+    const anonymous = await postBody({
+      documentId: INBOX_ID,
+      variables: { org: ORG.bakeri, first: 2 },
+    });
+    expect(anonymous.data?.enhet?.inbox ?? null).toBeNull();
+    expect(anonymous.errors!.map((e) => e.extensions.code)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^(UNAUTHENTICATED|FORBIDDEN)$/)]),
+    );
+  });
+
   it('refuses a batch when batching is off', async () => {
     const r = await postBody([{ documentId: ENHET_ID, variables: { org: ORG.bakeri } }]);
     expect(r.status).toBe(400);
