@@ -25,6 +25,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // A real browser's tests: `npm run test:browser` (vitest.browser.config.ts).
+    exclude: ['test/browser/**', '**/node_modules/**'],
     globalSetup: ['test/harness/globalSetup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { internalIdentityFrom } from '../platform/auth/internalIdentity.js';
 import type { Logger } from '../platform/runtime/logger.js';
 import { createAuthenticator } from './auth.js';
+import { loadTrustedDocuments } from './edge/operations.js';
+import { gatewayExplorer } from './explorer.js';
 import type { GatewayEnv } from './env.js';
 import type { GatewayOptions } from './server.js';
 
@@ -21,6 +23,15 @@ export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<
     jwksCooldownMs: env.AUTH_JWKS_COOLDOWN_S * 1000,
     devKeyPath: path.resolve(env.AUTH_DEV_KEY_PATH),
     maxLifetimeSeconds: env.AUTH_MAX_TOKEN_LIFETIME_S,
+  });
+  const explorer = gatewayExplorer({
+    production,
+    enabled: env.EXPLORER,
+    auth,
+    devKeyPath: path.resolve(env.AUTH_DEV_KEY_PATH),
+    tokenOrg: env.EXPLORER_TOKEN_ORG,
+    tokenScope: env.EXPLORER_TOKEN_SCOPE,
+    tokenTtlSeconds: env.AUTH_MAX_TOKEN_LIFETIME_S,
   });
   return {
     supergraphPath: env.SUPERGRAPH_PATH,
@@ -52,6 +63,12 @@ export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<
       upstreamConnections: env.WS_UPSTREAM_CONNECTIONS,
     },
     bodyLimit: env.MAX_BODY_SIZE,
+    operations: {
+      trustedDocuments: env.GATEWAY_PERSISTED_DOCUMENTS
+        ? loadTrustedDocuments(path.resolve(env.GATEWAY_PERSISTED_DOCUMENTS))
+        : undefined,
+      maxBatchSize: env.GATEWAY_MAX_BATCH_SIZE,
+    },
     databaseUrl: env.DATABASE_URL,
     edge: {
       rateLimits: {
@@ -71,6 +88,7 @@ export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<
     metricsPort: env.METRICS_PORT ?? (production ? 9464 : undefined),
     drain: { delayMs: env.GATEWAY_DRAIN_DELAY_MS, graceMs: env.GATEWAY_DRAIN_GRACE_MS },
     production,
+    explorer,
     log,
   };
 }

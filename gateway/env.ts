@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Scope } from '../platform/auth/caller.js';
 import { DEV_KEY_PATH } from '../platform/auth/devKeys.js';
 import { commonEnv, list, optionalUrl, pairs, port, positiveInt } from '../platform/runtime/env.js';
 
@@ -63,6 +64,26 @@ export const gatewayEnv = commonEnv.extend({
   CORS_ORIGINS: list(),
   /** Answers larger than this are compressed (br or gzip, as the client accepts). */
   COMPRESSION_THRESHOLD_BYTES: z.coerce.number().int().min(0).default(1024),
+  /** GraphiQL at GET /graphql for browsers. Unset: on in development, off in production. */
+  EXPLORER: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .enum(['true', 'false'])
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v === 'true')),
+  ),
+  /**
+   * Development only (the gateway's own dev keys, no AUTH_JWKS_URL): the explorer's headers
+   * editor opens with a token for this enhet (`org`) with these scopes. Unset org: no token.
+   */
+  EXPLORER_TOKEN_ORG: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^\d{9}$/, 'must be nine digits')
+      .optional(),
+  ),
+  EXPLORER_TOKEN_SCOPE: z.string().default(Scope.DPV_READ),
   /** Port of `/metrics` (0: a free one). Unset: 9464 in production, the gateway's port otherwise. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 
@@ -95,6 +116,17 @@ export const gatewayEnv = commonEnv.extend({
   GATEWAY_DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(0),
   /** Then requests in flight get this many ms to finish before their connections are cut. */
   GATEWAY_DRAIN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * A JSON manifest of trusted documents (hash → document, or Apollo's persisted-query manifest):
+   * when set, only its operations run, named by `documentId` or a persistedQuery `sha256Hash`,
+   * on HTTP and graphql-ws alike, and APQ is off. Unset: any document, with APQ.
+   */
+  GATEWAY_PERSISTED_DOCUMENTS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().optional(),
+  ),
+  /** Operations one JSON array body may batch; 0: batching is off. Each counts against the limits. */
+  GATEWAY_MAX_BATCH_SIZE: z.coerce.number().int().min(0).max(100).default(0),
   /** Largest request body (express/body-parser syntax). */
   MAX_BODY_SIZE: z.string().default('1mb'),
 });

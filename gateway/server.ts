@@ -6,12 +6,15 @@ import type { ClientError } from '../platform/graphql/errors.js';
 import { once } from '../platform/runtime/once.js';
 import type { InternalIdentity } from '../platform/auth/internalIdentity.js';
 import type { Logger } from '../platform/runtime/logger.js';
+import type { ExplorerOptions } from '../platform/http/explorer.js';
 import { startHttpService, type DrainOptions, type HttpService } from '../platform/http/server.js';
 import type { Authenticator } from './auth.js';
 import type { GatewayContext } from './context.js';
 import { budgetKeyOf, CallerBudgets, type BudgetKey, type RateLimits } from './edge/budget.js';
 import { clientAddressResolver } from './edge/clientAddress.js';
-import { corsFor, type CorsOptions } from './edge/cors.js';
+import { corsFor, originAllowed, type CorsOptions } from './edge/cors.js';
+import { csrfPrevention } from './edge/csrf.js';
+import { requestOperations, type RequestOperationsOptions } from './edge/operations.js';
 import { LoadShedder } from './edge/shed.js';
 import { createExecutor } from './executor/index.js';
 import { openGatewayState } from './state/index.js';
@@ -96,6 +99,11 @@ export interface GatewayOptions {
   subscriptionLimits?: Partial<SubscriptionLimits> | undefined;
   /** Largest request body. @default '1mb' */
   bodyLimit?: string;
+  /**
+   * Trusted documents (only a manifest's operations run; APQ is off) and operation batching.
+   * @default any document with APQ, no batching
+   */
+  operations?: RequestOperationsOptions | undefined;
   edge: EdgeOptions;
   /** The gateway's own state (shared rate-limit budgets); unset: each instance in memory. */
   databaseUrl?: string | undefined;
@@ -104,6 +112,11 @@ export interface GatewayOptions {
   /** How `close()` drains (SIGTERM). @default DEFAULT_DRAIN (platform/http/server.ts) */
   drain?: DrainOptions | undefined;
   production: boolean;
+  /**
+   * GraphiQL at `GET /graphql` for browsers, with subscriptions over graphql-ws; false: none.
+   * @default {} (no headers) in development, false in production
+   */
+  explorer?: ExplorerOptions | false | undefined;
   log: Logger;
 }
 
@@ -214,9 +227,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       next();
     })().catch(next);
   };
+  const operations = options.operations ?? { maxBatchSize: 0 };
   const service = await startHttpService<GatewayContext>({
     component: 'gateway',
-    edge: [shedder.middleware, ...corsFor(edge.cors), compress, admit],
+    edge: [
+      shedder.middleware,
+      ...corsFor(edge.cors),
+      csrfPrevention(originAllowed(edge.cors)),
+      compress,
+      admit,
+    ],
+    csrfPrevention: false,
+    afterBody: [requestOperations(operations, options.limits, sendError)],
+    explorer: options.explorer,
     attach: (httpServer) =>
       serveGatewaySubscriptions(httpServer, {
         executor,
@@ -227,12 +250,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         limits: { ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.subscriptionLimits },
         pool: state?.pool,
         operationLimits: options.limits,
+        trustedDocuments: operations.trustedDocuments,
         metrics,
         production: options.production,
         log,
       }),
     apollo: {
       gateway: executor,
+      allowBatchedHttpRequests: operations.maxBatchSize > 0,
+      // With trusted documents, nothing is registered: the manifest is the whole list.
+      ...(operations.trustedDocuments ? { persistedQueries: false as const } : {}),
       includeStacktraceInErrorResponses: !options.production,
       plugins: [
         useOperationLimits<GatewayContext>(options.limits, async (cost, context, headers) => {

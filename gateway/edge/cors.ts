@@ -26,6 +26,12 @@ export interface CorsOptions {
   allowLocal: boolean;
 }
 
+/** Whether browser code of an origin may call the gateway (and read its answers). */
+export function originAllowed(options: CorsOptions): (origin: string) => boolean {
+  const listed = new Set(options.origins);
+  return (origin) => listed.has(origin) || (options.allowLocal && LOCAL_ORIGIN.test(origin));
+}
+
 /**
  * CORS for the GraphQL path (the `cors` package): an allowed origin's preflight is answered 204
  * with the methods and headers above; a preflight from any other origin is refused 403, so it
@@ -33,9 +39,7 @@ export interface CorsOptions {
  * and CSRF prevention still holds for every request that is not a preflight.
  */
 export function corsFor(options: CorsOptions): express.RequestHandler[] {
-  const listed = new Set(options.origins);
-  const allowed = (origin: string) =>
-    listed.has(origin) || (options.allowLocal && LOCAL_ORIGIN.test(origin));
+  const allowed = originAllowed(options);
   const refuseOthers: express.RequestHandler = (req, res, next) => {
     const origin = req.get('origin');
     if (req.method === 'OPTIONS' && origin !== undefined && !allowed(origin)) {

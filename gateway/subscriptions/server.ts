@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type pg from 'pg';
-import type { ExecutionResult } from 'graphql';
+import type { ExecutionResult, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { InternalIdentity } from '../../platform/auth/internalIdentity.js';
@@ -8,6 +8,7 @@ import { closeSockets, socketErrorFormatter } from '../../platform/http/subscrip
 import type { Logger } from '../../platform/runtime/logger.js';
 import type { Authenticator } from '../auth.js';
 import type { CallerBudgets } from '../edge/budget.js';
+import { resolveTrusted } from '../edge/operations.js';
 import type { FederationExecutor } from '../executor/index.js';
 import type { OperationLimits } from '../limits.js';
 import type { GatewayMetrics } from '../metrics.js';
@@ -52,6 +53,8 @@ export interface GatewaySubscriptionOptions {
   /** The gateway's shared state: resume positions are kept there. */
   pool?: pg.Pool | undefined;
   operationLimits: OperationLimits;
+  /** Only these documents run (hash → document), as over HTTP. */
+  trustedDocuments?: ReadonlyMap<string, string> | undefined;
   metrics: GatewayMetrics;
   production: boolean;
   log: Logger;
@@ -121,7 +124,15 @@ export function serveGatewaySubscriptions(
         void positions.flush();
         metrics.websocketConnections.dec();
       },
-      onSubscribe: async (ctx, id, payload) => {
+      onSubscribe: async (ctx, id, given) => {
+        let payload = given;
+        if (options.trustedDocuments) {
+          try {
+            payload = resolveTrusted(given, options.trustedDocuments);
+          } catch (err) {
+            return [err as GraphQLError];
+          }
+        }
         const admitted = await admission.admit(ctx.extra.connection!, payload);
         // The client's id of the operation goes with it: a reconnect resumes by it.
         return 'schema' in admitted ? { ...admitted, rootValue: { subscriptionId: id } } : admitted;

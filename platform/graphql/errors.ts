@@ -43,6 +43,10 @@ export enum ErrorCode {
   SELECTION_TOO_WIDE = 'SELECTION_TOO_WIDE',
   /** A subgraph cannot reach its database (down, restarting, failing over); try again shortly. */
   DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE',
+  /** Only trusted documents run (a persisted-documents manifest), and the request named none. */
+  PERSISTED_QUERY_ID_REQUIRED = 'PERSISTED_QUERY_ID_REQUIRED',
+  /** Only trusted documents run, and the manifest has no document of the id sent. */
+  PERSISTED_QUERY_NOT_IN_LIST = 'PERSISTED_QUERY_NOT_IN_LIST',
 }
 
 /** Longest error message sent to a client: longer ones (echoing a huge value) are cut. */

@@ -2,15 +2,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { ApolloServer, type ApolloServerOptions } from '@apollo/server';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { REQUEST_ID_HEADER } from '../auth/internalIdentity.js';
 import { ErrorCode, errorFormatter } from '../graphql/errors.js';
 import { useStorableInput } from '../graphql/storable.js';
 import type { Logger } from '../runtime/logger.js';
+import { serveExplorer, type ExplorerOptions } from './explorer.js';
 import { requestIdOf, useRequestLog, type LoggingContext } from './requestLog.js';
 import { serveSubscriptions, type SubscriptionOptions } from './subscriptions.js';
 import { traceRequests } from '../runtime/tracing.js';
@@ -34,8 +32,18 @@ export interface HttpServiceOptions<Ctx extends LoggingContext> {
   host: string;
   /** 0 picks a free port. */
   port: number;
-  /** Hide internals: no introspection, no explorer, masked internal errors. */
+  /** Hide internals: no introspection, no explorer unless `explorer` says so, masked internal errors. */
   production: boolean;
+  /**
+   * GraphiQL at `GET /graphql` for browsers (see explorer.ts); false: none.
+   * @default {} in development, false in production
+   */
+  explorer?: ExplorerOptions | false | undefined;
+  /**
+   * Apollo Server's CSRF prevention on `/graphql`; false where an `edge` middleware does the
+   * check itself (the gateway's, see gateway/edge/csrf.ts). @default true
+   */
+  csrfPrevention?: boolean;
   /** `GET /ready` answers 200 when this resolves true, 503 otherwise. @default always ready */
   ready?: () => Promise<boolean>;
   /** Serves `GET /metrics` when given. */
@@ -52,6 +60,8 @@ export interface HttpServiceOptions<Ctx extends LoggingContext> {
   edge?: express.RequestHandler[];
   /** Largest request body. @default '1mb' */
   bodyLimit?: string;
+  /** Middleware on the GraphQL path once the JSON body is read, before Apollo Server. */
+  afterBody?: express.RequestHandler[];
   /** Serves GraphQL subscriptions over graphql-ws on the same path (/graphql) when given. */
   subscriptions?: SubscriptionOptions<Ctx>;
   /**
@@ -112,7 +122,7 @@ export async function startHttpService<Ctx extends LoggingContext>(
   const apollo = new ApolloServer<Ctx>({
     ...options.apollo,
     introspection: !production,
-    csrfPrevention: true,
+    csrfPrevention: options.csrfPrevention ?? true,
     formatError: errorFormatter(production, log),
     // No "Did you mean …?" naming fields the caller did not ask for.
     hideSchemaDetailsFromClientErrors: production,
@@ -122,9 +132,8 @@ export async function startHttpService<Ctx extends LoggingContext>(
       ...(options.apollo.plugins ?? []),
       useStorableInput<Ctx>(),
       useRequestLog<Ctx>(),
-      production
-        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
-        : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      // Apollo's landing pages load Apollo Sandbox from a CDN: the explorer is our own.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   } as ApolloServerOptions<Ctx>);
   await apollo.start();
@@ -163,6 +172,10 @@ export async function startHttpService<Ctx extends LoggingContext>(
       res.type(contentType).send(body);
     });
   }
+  const explorer = options.explorer ?? (production ? false : {});
+  if (explorer) {
+    serveExplorer(app, { ...explorer, subscriptions: !!options.subscriptions || !!options.attach });
+  }
   app.use(
     '/graphql',
     ...(options.edge ?? []),
@@ -173,6 +186,7 @@ export async function startHttpService<Ctx extends LoggingContext>(
       next();
     },
     express.json({ limit: options.bodyLimit ?? '1mb' }),
+    ...(options.afterBody ?? []),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = res.locals.requestId as string;

@@ -20,6 +20,8 @@ import { subgraphs } from '../registry.js';
  * SIGTERM: then the runner alone decides the order.
  */
 const RUNNER_FLAG = '--runner';
+/** The enhet whose inbox the demo data fills (the README's examples read it too). */
+const DEMO_EXPLORER_ORG = '310012343';
 const GATEWAY_MAIN = fileURLToPath(new URL('../../gateway/main.js', import.meta.url));
 
 if (!process.argv.includes(RUNNER_FLAG)) await launch();
@@ -92,6 +94,8 @@ async function run(): Promise<void> {
       SUBGRAPH_URLS: running.map((s) => `${s.name}=${s.url}`).join(','),
       // Its own state (rate-limit budgets) in the same PostgreSQL, schema "gateway".
       DATABASE_URL: db.url,
+      // The explorer's headers editor opens with a token for the demo data's first enhet.
+      EXPLORER_TOKEN_ORG: process.env.EXPLORER_TOKEN_ORG || DEMO_EXPLORER_ORG,
     });
     gateway = started.child;
     const url = await started.url;

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { buildFederatedSchema } from '../../platform/graphql/federation.js';
+import { contentIdResolver, globalIdResolver } from '../../platform/graphql/globalId.js';
 import {
   startSubgraph,
   type StartSubgraphOptions,
@@ -7,6 +8,7 @@ import {
 } from '../../platform/subgraph.js';
 import { createContext, type Context } from './context.js';
 import { Enhet } from './entities/Enhet.js';
+import { Adresse, Kode } from './entities/Kode.js';
 import { Organisasjonsform } from './entities/Organisasjonsform.js';
 import { migrations } from './migrations/index.js';
 import { Rolle } from './entities/Rolle.js';
@@ -32,6 +34,19 @@ export function buildSchema() {
         RolleforholdResolver,
         PersonrolleResolver,
         VarslingsadresseResolver,
+        globalIdResolver(Enhet, 'Enhet', (e) => e.organisasjonsnummer),
+        globalIdResolver(Underenhet, 'Underenhet', (u) => u.organisasjonsnummer),
+        globalIdResolver(Organisasjonsform, 'Organisasjonsform', (f) => f.kode),
+        contentIdResolver(Kode, 'Kode', (k) => [k.kode, k.beskrivelse]),
+        contentIdResolver(Adresse, 'Adresse', (a) => [
+          a.adresse ?? [],
+          a.postnummer ?? null,
+          a.poststed ?? null,
+          a.kommunenummer ?? null,
+          a.kommune ?? null,
+          a.landkode ?? null,
+          a.land ?? null,
+        ]),
       ],
     },
     { Enhet: enhetReference },

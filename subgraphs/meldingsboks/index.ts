@@ -1,4 +1,5 @@
 import { buildFederatedSchema } from '../../platform/graphql/federation.js';
+import { globalIdResolver } from '../../platform/graphql/globalId.js';
 import {
   startSubgraph,
   type StartSubgraphOptions,
@@ -14,7 +15,7 @@ import { PersonGrant } from './entities/PersonGrant.js';
 import { SenderAuthorisation } from './entities/SenderAuthorisation.js';
 import { StatusChange } from './entities/StatusChange.js';
 import { migrations } from './migrations/index.js';
-import { EnhetInboxResolver, enhetReference } from './resolvers/Enhet.js';
+import { Enhet, EnhetInboxResolver, enhetReference } from './resolvers/Enhet.js';
 import { AuthorisationResolver } from './resolvers/AuthorisationResolver.js';
 import { EventsResolver } from './resolvers/EventsResolver.js';
 import { MassSendingResolver } from './resolvers/MassSendingResolver.js';
@@ -48,6 +49,8 @@ export function buildSchema() {
         AuthorisationResolver,
         MassSendingResolver,
         WebhookResolver,
+        globalIdResolver(Enhet, 'Enhet', (e) => e.organisasjonsnummer),
+        globalIdResolver(ApprovedSender, 'ApprovedSender', (s) => s.organisasjonsnummer),
       ],
     },
     { Enhet: enhetReference, Message: messageReference },

@@ -1,4 +1,5 @@
 import { buildFederatedSchema } from '../../platform/graphql/federation.js';
+import { globalIdResolver } from '../../platform/graphql/globalId.js';
 import {
   startSubgraph,
   type StartSubgraphOptions,
@@ -8,6 +9,7 @@ import { createContext, type Context } from './context.js';
 import { NotificationPolicy } from './entities/NotificationPolicy.js';
 import { migrations } from './migrations/index.js';
 import {
+  Enhet,
   EnhetNotificationResolver,
   enhetReference,
   Message,
@@ -33,6 +35,7 @@ export function buildSchema() {
         PersonContactResolver,
         PreviewResolver,
         ParkedEventResolver,
+        globalIdResolver(Enhet, 'Enhet', (e) => e.organisasjonsnummer),
       ],
       orphanedTypes: [Message],
     },

@@ -119,7 +119,10 @@ describe('hardening', () => {
   });
 
   it('blocks a cross-site simple GET (CSRF prevention)', async () => {
-    const res = await fetch(`${graph.gateway.url}?query=${encodeURIComponent('{ __typename }')}`);
+    // As a browser sends it for a page on a site CORS does not allow (gateway/edge/csrf.ts).
+    const res = await fetch(`${graph.gateway.url}?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { origin: 'https://evil.example.com', 'sec-fetch-site': 'cross-site' },
+    });
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/CSRF|preflight/i);
   });

@@ -114,6 +114,10 @@ export interface TestGraphOptions {
   supergraphPath?: string;
   /** Reload it when the file changes. @default false */
   watchSupergraph?: GatewayOptions['watchSupergraph'];
+  /** The explorer at GET /graphql. @default the gateway's (on in development, no headers) */
+  explorer?: GatewayOptions['explorer'];
+  /** Trusted documents and batching. @default any document with APQ, no batching */
+  operations?: GatewayOptions['operations'];
 }
 
 /**
@@ -168,6 +172,8 @@ export async function startTestGraph(
       options.gatewayDatabaseUrl === null ? undefined : (options.gatewayDatabaseUrl ?? databaseUrl),
     metricsPort: options.metricsPort,
     production: options.production ?? false,
+    explorer: options.explorer,
+    operations: options.operations,
     log,
   });
   return {
