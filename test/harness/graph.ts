@@ -114,6 +114,8 @@ export interface TestGraphOptions {
   supergraphPath?: string;
   /** Reload it when the file changes. @default false */
   watchSupergraph?: GatewayOptions['watchSupergraph'];
+  /** The tick of subscription events' batched entity fetches (ms). @default the gateway's */
+  subscriptionBatchMs?: number;
 }
 
 /**
@@ -167,6 +169,7 @@ export async function startTestGraph(
     databaseUrl:
       options.gatewayDatabaseUrl === null ? undefined : (options.gatewayDatabaseUrl ?? databaseUrl),
     metricsPort: options.metricsPort,
+    subscriptionBatchMs: options.subscriptionBatchMs,
     production: options.production ?? false,
     log,
   });
