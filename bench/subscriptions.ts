@@ -1,6 +1,6 @@
 /**
  * `npm run bench:subscriptions [-- --quick] [--subscribers 20000] [--rates 100,1000]
- * [--seconds 10] [--per-recipient 1] [--firms 10 --per-firm 1 --clients-per-firm 200]
+ * [--seconds 10] [--burst 20000] [--per-recipient 1] [--firms 10 --per-firm 1 --clients-per-firm 200]
  * [--selection navn|plain] [--ramp-batch 500] [--warmup-window 200] [--client-processes 2]
  * [--sources 1] [--cpus 0,1|none] [--fd-reserve 200] [--no-cap] [--varsling-engine off|on]
  * [--count-queries] [--subgraph-flags "--cpu-prof"]`
@@ -26,13 +26,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { signDevToken } from '../platform/auth/devKeys.js';
+import { postmasterPid } from '../platform/db/database.js';
 import { createLogger } from '../platform/runtime/logger.js';
 import { onShutdown } from '../platform/runtime/shutdown.js';
 import { startGateway, type RunningGateway } from './gateway/gateways.js';
 import { cpuTimes, freePort, pinFromFlag, processCpuSeconds } from './gateway/processes.js';
 import { benchDatabase, startBenchServer, type BenchServer } from './meldingsboks/postgres.js';
 import { ClientProcess, readiness, statuses } from './subscriptions/clientProcess.js';
-import { descriptors, rssMb, sampleGateway } from './subscriptions/metrics.js';
+import { descriptors, rssMb, sampleGateway, treeUsage } from './subscriptions/metrics.js';
 import {
   firmOf,
   type ClientReply,
@@ -58,6 +59,8 @@ const { values } = parseArgs({
     /** Subscribers in all (connections), firm subscribers included. */
     subscribers: { type: 'string' },
     rates: { type: 'string', default: '100,1000' },
+    /** Then this many messages at once (0: no burst). */
+    burst: { type: 'string', default: '0' },
     /** Seconds of publishing per rate. */
     seconds: { type: 'string' },
     /** Inbox subscribers per recipient enhet (R = inbox subscribers / this). */
@@ -96,6 +99,8 @@ const { values } = parseArgs({
     /** Try every subscriber asked for, past the gateway's descriptor limit. */
     'no-cap': { type: 'boolean', default: false },
     'pg-port': { type: 'string', default: '54353' },
+    /** The gateway's port (default: a free one). */
+    'gateway-port': { type: 'string' },
     data: { type: 'string', default: '.data/bench/subscriptions' },
   },
 });
@@ -261,7 +266,7 @@ async function startInfrastructure(): Promise<Infrastructure> {
   gateway = await startGateway('ours', {
     supergraphPath: 'schema/supergraph.graphql',
     subgraphUrls,
-    port: await freePort(),
+    port: values['gateway-port'] ? Number(values['gateway-port']) : await freePort(),
     cpu: gatewayCpu,
     root,
     secret,
@@ -630,6 +635,10 @@ async function measurePhases(
   for (const [phase, rate] of rates.entries()) {
     rows.push(await measurePhase(phase, rate, open, infrastructure, recipients, next));
   }
+  const burst = Math.floor(num('burst'));
+  if (burst > 0) {
+    rows.push(await measurePhase(rates.length, 0, open, infrastructure, recipients, next, burst));
+  }
   return rows;
 }
 
@@ -645,16 +654,24 @@ async function measurePhase(
   { publisher, gwPid, base }: Infrastructure,
   recipients: string[],
   next: () => number,
+  /** A burst of this many messages at once instead of `rate`. */
+  burst?: number,
 ): Promise<Row> {
-  const count = Math.round(rate * seconds);
-  const tag = `phase-${phase + 1}-${rate}`;
-  process.stdout.write(`\n${rate}/s: publishing ${count} messages over ${seconds} s… `);
+  const count = burst ?? Math.round(rate * seconds);
+  const tag = burst ? `burst-${burst}` : `phase-${phase + 1}-${rate}`;
+  process.stdout.write(
+    burst
+      ? `\nburst: publishing ${count} messages at once (load ${os.loadavg()[0]!.toFixed(1)})… `
+      : `\n${rate}/s: publishing ${count} messages over ${seconds} s (load ${os.loadavg()[0]!.toFixed(1)})… `,
+  );
   await Promise.all(clients.map((c) => c.ask({ type: 'phase', title: titleOf(tag) })));
   if (values['count-queries']) await subgraphs.queries();
   const before = snapshot(gwPid);
   const beforeMetrics = await sampleGateway(base);
   const phaseStart = performance.now();
-  const paced = await publisher.paced(rate, count, recipients, next, tag);
+  const paced = burst
+    ? await publisher.burst(count, recipients, next, tag)
+    : await publisher.paced(rate, count, recipients, next, tag);
   const expected = expectedEvents(paced.published, open);
   process.stdout.write(
     `sent ${paced.published.ids.length} at ${Math.round(paced.published.ids.length / (paced.wallMs / 1000))}/s; ` +
@@ -673,6 +690,7 @@ async function measurePhase(
   );
   return summarize({
     rate,
+    ...(burst ? { label: `burst ${burst}` } : {}),
     paced,
     parts: parts.filter(
       (p): p is Extract<ClientReply, { type: 'collected' }> => p.type === 'collected',
@@ -731,11 +749,16 @@ function printStatements(statements: Record<string, number>, received: number): 
 function snapshot(gwPid: number | undefined): Snapshot {
   const sum = (xs: Array<number | undefined>) =>
     xs.some((x) => x === undefined) ? undefined : xs.reduce<number>((a, b) => a + b!, 0);
+  const pg = treeUsage(postmasterPid(path.join(dataDir, 'pg')));
   return {
     rss: rssMb(gwPid),
     gateway: processCpuSeconds(gwPid),
     subgraphs: processCpuSeconds(subgraphs.pid),
     clients: sum(clients.map((c) => processCpuSeconds(c.pid))),
+    pg: pg?.cpu,
+    rssSubgraphs: rssMb(subgraphs.pid),
+    rssClients: sum(clients.map((c) => rssMb(c.pid))),
+    rssPg: pg?.rss,
     cpus: cpuTimes(),
   };
 }
@@ -808,7 +831,7 @@ async function goLive(
 function usage(problem: string): never {
   console.error(
     `${problem}\nusage: npm run bench:subscriptions -- [--quick] [--subscribers N] ` +
-      '[--rates 100,1000] [--seconds S] [--per-recipient 1] [--firms 10] [--per-firm 1] ' +
+      '[--rates 100,1000] [--seconds S] [--burst N] [--per-recipient 1] [--firms 10] [--per-firm 1] ' +
       '[--clients-per-firm 200] [--selection navn|plain] [--ramp-batch 500] [--warmup-window 200] ' +
       '[--client-processes 2] [--sources 1] [--cpus 0,1|none] [--fd-reserve 200] [--no-cap] ' +
       '[--varsling-engine off|on] [--count-queries] [--subgraph-flags "..."] (see bench/subscriptions.ts)',

@@ -43,6 +43,7 @@ export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<
     timeoutMs: env.SUBGRAPH_TIMEOUT_MS,
     timeouts: env.SUBGRAPH_TIMEOUTS,
     shareFetches: env.GATEWAY_SHARE_FETCHES,
+    subscriptionBatchMs: env.GATEWAY_SUBSCRIPTION_BATCH_MS,
     auth,
     identity: internalIdentityFrom(env),
     limits: {

@@ -32,6 +32,11 @@ export const gatewayEnv = commonEnv.extend({
     .enum(['on', 'off'])
     .default('on')
     .transform((v) => v === 'on'),
+  /**
+   * Milliseconds over which the rest-of-plan `_entities` fetches of concurrent subscription
+   * events are gathered into one request per subgraph and caller; 0 sends each on its own.
+   */
+  GATEWAY_SUBSCRIPTION_BATCH_MS: z.coerce.number().int().min(0).max(100).default(2),
 
   /** Production identity: a JWKS URL with the issuer and audience tokens must carry. */
   AUTH_JWKS_URL: optionalUrl(),

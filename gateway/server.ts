@@ -90,6 +90,8 @@ export interface GatewayOptions {
    * @default true
    */
   shareFetches?: boolean | undefined;
+  /** Tick of the subscription events' batched entity fetches, in ms; 0 for none. @default 2 */
+  subscriptionBatchMs?: number | undefined;
   /** Verifies callers' tokens. */
   auth: Authenticator;
   /** Signs the caller forwarded to subgraphs. */
@@ -164,6 +166,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     metrics,
     log,
     shareQueries: options.shareFetches,
+    entityBatchMs: options.subscriptionBatchMs,
   });
   // A request of the old generation may still send a fetch: its clients close after a grace.
   const retireAfterMs =

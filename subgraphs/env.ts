@@ -38,6 +38,10 @@ export const subgraphEnv = commonEnv.extend({
   MELDINGSBOKS_PUBLISH_INTERVAL_MS: positiveInt(1_000),
   /** Meldingsboks: how long a firm's REGN/REVI role is trusted, in milliseconds (at most 60 000). */
   MELDINGSBOKS_ROLE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(60_000),
+  /** Meldingsboks: statements the live feeds run at once; the rest queue (at most 8 of the pool's 10). */
+  MELDINGSBOKS_FEED_DB_CONCURRENCY: z.coerce.number().int().positive().max(8).default(4),
+  /** Meldingsboks: rows a live feed may have waiting before it reads on from the outbox table. */
+  MELDINGSBOKS_FEED_MAX_QUEUED: positiveInt(10_000),
   /** Meldingsboks: how long the outbox relay's lead holds unrenewed; a frozen leader is replaced after it (ms). */
   MELDINGSBOKS_RELAY_LEASE_MS: positiveInt(10_000),
   /** Meldingsboks: days outbox events are kept (and until every registered consumer has them). */
@@ -88,6 +92,8 @@ export function settingsOf(env: SubgraphEnv, subgraph: Pick<SubgraphDefinition, 
         maxAttachmentBytes: env.MELDINGSBOKS_MAX_ATTACHMENT_BYTES,
         publishIntervalMs: env.MELDINGSBOKS_PUBLISH_INTERVAL_MS,
         roleCacheMs: env.MELDINGSBOKS_ROLE_CACHE_MS,
+        feedDbConcurrency: env.MELDINGSBOKS_FEED_DB_CONCURRENCY,
+        feedMaxQueued: env.MELDINGSBOKS_FEED_MAX_QUEUED,
         relayLeaseMs: env.MELDINGSBOKS_RELAY_LEASE_MS,
         outboxRetentionDays: env.MELDINGSBOKS_OUTBOX_RETENTION_DAYS,
         massSendingIntervalMs: env.MELDINGSBOKS_MASS_SENDING_INTERVAL_MS,

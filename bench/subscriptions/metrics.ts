@@ -125,3 +125,40 @@ export function descriptors(
     return undefined;
   }
 }
+
+/** `pid` and its children (PostgreSQL's postmaster and its backends): whose /proc/N/stat names it. */
+function tree(pid: number): number[] {
+  const pids = [pid];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) pids.push(Number(name));
+    } catch {
+      // It ended meanwhile.
+    }
+  }
+  return pids;
+}
+
+/**
+ * CPU seconds (user + system) of `pid` and its live children, and their resident memory in MB
+ * (each backend's RSS counts the shared buffers it touched, so the sum overstates PostgreSQL's).
+ */
+export function treeUsage(pid: number | undefined): { cpu: number; rss: number } | undefined {
+  if (pid === undefined) return undefined;
+  let cpu = 0;
+  let rss = 0;
+  for (const p of tree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpu += (Number(fields[11]) + Number(fields[12])) / 100;
+      rss += (Number(fields[21]) * 4096) / 2 ** 20;
+    } catch {
+      // It ended meanwhile.
+    }
+  }
+  return { cpu, rss };
+}

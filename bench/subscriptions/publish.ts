@@ -107,6 +107,59 @@ export class MessagePublisher {
     };
   }
 
+  /**
+   * `count` messages at once: transactions of `chunk` messages, as many under way as the pool
+   * has connections; each message timed from its transaction's commit.
+   */
+  async burst(
+    count: number,
+    orgnrs: readonly string[],
+    next: () => number,
+    tag: string,
+    chunk = 200,
+  ): Promise<PacedResult> {
+    const ids: string[] = [];
+    const recipients: number[] = [];
+    const committedAt: number[] = [];
+    let failed = 0;
+    let firstFailure: string | undefined;
+    const began = performance.now();
+    const work: Array<Promise<void>> = [];
+    for (let sent = 0; sent < count; sent += chunk) {
+      const rs = Array.from({ length: Math.min(chunk, count - sent) }, next);
+      work.push(
+        this.publish(
+          rs.map((r) => orgnrs[r]!),
+          tag,
+        ).then(
+          ({ ids: done, at }) => {
+            done.forEach((id, k) => {
+              ids.push(id);
+              recipients.push(rs[k]!);
+              committedAt.push(at);
+            });
+          },
+          (err: unknown) => {
+            failed += rs.length;
+            firstFailure ??= (err as Error).message;
+          },
+        ),
+      );
+    }
+    await Promise.all(work);
+    return {
+      published: {
+        ids,
+        recipients: Int32Array.from(recipients),
+        committedAt: Float64Array.from(committedAt),
+      },
+      failed,
+      ...(firstFailure ? { firstFailure } : {}),
+      wallMs: performance.now() - began,
+      maxInFlight: work.length,
+    };
+  }
+
   async query<T extends pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<T[]> {
     return (await this.pool.query<T>(sql, values)).rows;
   }

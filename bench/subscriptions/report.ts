@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { busyPercent, type cpuTimes } from '../gateway/processes.js';
 import { figures } from '../meldingsboks/stats.js';
 import { deliveryBetween, type GatewaySample } from './metrics.js';
@@ -10,12 +11,25 @@ export interface Snapshot {
   gateway: number | undefined;
   subgraphs: number | undefined;
   clients: number | undefined;
+  /** PostgreSQL: its postmaster and backends. */
+  pg: number | undefined;
+  /** Resident memory (MB) of the subgraphs' process, the clients' processes and PostgreSQL. */
+  rssSubgraphs: number | undefined;
+  rssClients: number | undefined;
+  rssPg: number | undefined;
   cpus: ReturnType<typeof cpuTimes>;
 }
 
 /** One phase (one publishing rate) of the run, as the tables print it. */
 export interface Row {
   rate: number;
+  /** What the tables call the phase (the rate, or the burst). */
+  label?: string;
+  /** The machine's 1-minute load average at the end of the phase (other work on it included). */
+  load: number;
+  /** Subscriptions open at the gateway before and after the phase. */
+  activeBefore: number | undefined;
+  activeAfter: number | undefined;
   sentRate: number;
   subscribers: number;
   expected: number;
@@ -31,7 +45,8 @@ export interface Row {
   drainMs: number;
   rssBefore: number | undefined;
   rssAfter: number | undefined;
-  cpu: Record<'gateway' | 'cpu0' | 'cpu1' | 'subgraphs' | 'clients', number | undefined>;
+  cpu: Record<'gateway' | 'cpu0' | 'cpu1' | 'subgraphs' | 'clients' | 'pg', number | undefined>;
+  rss: Record<'subgraphs' | 'clients' | 'pg', number | undefined>;
   gw: ReturnType<typeof deliveryBetween>;
   failedPublishes: number;
   firstFailure?: string | undefined;
@@ -41,6 +56,7 @@ export interface Row {
 /** A phase's row: the subscriber processes' counts added up, and CPU and memory over it. */
 export function summarize(o: {
   rate: number;
+  label?: string;
   paced: PacedResult;
   parts: Collected[];
   subscribers: number;
@@ -65,6 +81,10 @@ export function summarize(o: {
     for (const [k, n] of Object.entries(p.drops)) drops[k] = (drops[k] ?? 0) + n;
   return {
     rate: o.rate,
+    ...(o.label ? { label: o.label } : {}),
+    load: os.loadavg()[0]!,
+    activeBefore: o.beforeMetrics?.active,
+    activeAfter: o.afterMetrics?.active,
     sentRate: o.paced.published.ids.length / (o.paced.wallMs / 1000),
     subscribers: o.subscribers,
     expected: add('expected'),
@@ -88,7 +108,9 @@ export function summarize(o: {
       cpu1: o.pinnedCpus ? busyPercent(o.before.cpus, o.after.cpus, o.pinnedCpus.rest) : undefined,
       subgraphs: pct(o.before.subgraphs, o.after.subgraphs),
       clients: pct(o.before.clients, o.after.clients),
+      pg: pct(o.before.pg, o.after.pg),
     },
+    rss: { subgraphs: o.after.rssSubgraphs, clients: o.after.rssClients, pg: o.after.rssPg },
     gw: deliveryBetween(o.beforeMetrics, o.afterMetrics),
     failedPublishes: o.paced.failed,
     firstFailure: o.paced.firstFailure,
@@ -122,8 +144,9 @@ export function printReport(run: RunSummary, rows: Row[]): void {
   );
   console.log(
     'latency: commit acknowledged to the publisher → event parsed by the subscriber (both epoch ' +
-      'clocks of this machine); lost = expected − delivered after the drain; gw CPU % of one CPU ' +
-      'over publishing + drain',
+      'clocks of this machine); lost = expected − delivered after the drain; CPU % of one CPU ' +
+      'over publishing + drain (pg: postmaster and backends; RSS of the backends summed, shared ' +
+      'buffers counted in each); load: 1-minute load average at the end (the machine is shared)',
   );
   printTable(
     [
@@ -138,9 +161,11 @@ export function printReport(run: RunSummary, rows: Row[]): void {
       'p99 ms',
       'max ms',
       'drain s',
+      'subs after',
+      'load',
     ],
     rows.map((r) => [
-      String(r.rate),
+      name(r),
       fmt(r.sentRate, 0),
       String(r.subscribers),
       String(r.expected),
@@ -151,6 +176,8 @@ export function printReport(run: RunSummary, rows: Row[]): void {
       fmt(r.latency.p99, 1),
       fmt(r.latency.max, 1),
       fmt(r.drainMs / 1000, 1),
+      fmt(r.activeAfter, 0),
+      fmt(r.load, 1),
     ]),
   );
   console.log('');
@@ -162,18 +189,22 @@ export function printReport(run: RunSummary, rows: Row[]): void {
       'CPU0 %',
       'CPU1 %',
       'subgraphs %',
+      'pg %',
       'clients %',
+      'RSS MB subgraphs/pg/clients',
       'gw events',
       'gw delivery mean/p50/p99 ms',
     ],
     rows.map((r) => [
-      String(r.rate),
+      name(r),
       `${fmt(r.rssBefore, 0)} → ${fmt(r.rssAfter, 0)}`,
       fmt(r.cpu.gateway, 0),
       fmt(r.cpu.cpu0, 0),
       fmt(r.cpu.cpu1, 0),
       fmt(r.cpu.subgraphs, 0),
+      fmt(r.cpu.pg, 0),
       fmt(r.cpu.clients, 0),
+      `${fmt(r.rss.subgraphs, 0)} / ${fmt(r.rss.pg, 0)} / ${fmt(r.rss.clients, 0)}`,
       fmt(r.gw.events, 0),
       `${fmt(r.gw.mean, 2)} / ≤${fmtBound(r.gw.p50)} / ≤${fmtBound(r.gw.p99)}`,
     ]),
@@ -183,6 +214,16 @@ export function printReport(run: RunSummary, rows: Row[]): void {
       `(subgraph event in → handed to the client; quantiles as bucket bounds) over each phase; ` +
       `at the end: events_total ${final?.events ?? '?'}, subscriptions_active ` +
       `${final?.active ?? '?'}, websocket_connections ${final?.connections ?? '?'}`,
+  );
+  const fine = rows.filter(
+    (r) => !r.label && r.lost === 0 && r.duplicates === 0 && r.latency.p99 < 100,
+  );
+  const best = fine.sort((a, b) => b.sentRate - a.sentRate)[0];
+  console.log(
+    best
+      ? `headline: highest publish rate with commit → client p99 < 100 ms, nothing lost or doubled: ` +
+          `${fmt(best.sentRate, 0)}/s (asked ${best.rate}/s; p99 ${fmt(best.latency.p99, 1)} ms)`
+      : 'headline: no rate of this run kept p99 under 100 ms with nothing lost or doubled',
   );
   for (const r of rows) {
     const extra = [
@@ -197,8 +238,13 @@ export function printReport(run: RunSummary, rows: Row[]): void {
         : '',
       r.maxInFlight > 20 ? `publisher had up to ${r.maxInFlight} transactions waiting` : '',
     ].filter(Boolean);
-    if (extra.length) console.log(`  ${r.rate}/s: ${extra.join('; ')}`);
+    if (extra.length) console.log(`  ${name(r)}: ${extra.join('; ')}`);
   }
+}
+
+/** A phase as the tables name it. */
+function name(r: Row): string {
+  return r.label ?? String(r.rate);
 }
 
 /** Columns padded to their widest cell: the first left-aligned, the rest right-aligned. */

@@ -19,6 +19,7 @@ import type { Generation } from '../generation.js';
 import { conditionsOf, type PreparedOperation } from './plan.js';
 import type { PlanNode } from './planTypes.js';
 import type { JsonObject } from './data.js';
+import { EntityBatcher } from './entityBatch.js';
 import { runPlan, type RunState } from './run.js';
 import { shapeResponse } from './shape.js';
 import type { SubgraphClients } from './subgraphClients.js';
@@ -35,6 +36,11 @@ export interface ExecutorOptions {
    * @default true
    */
   shareQueries?: boolean;
+  /**
+   * Tick (ms) over which the `_entities` fetches of subscription events are gathered into one
+   * request per subgraph and caller; 0 sends each on its own. @default 2
+   */
+  entityBatchMs?: number;
 }
 
 /** The executor, with what the subscription side needs to run the rest of a plan per event. */
@@ -72,6 +78,8 @@ export interface FederationExecutor extends GatewayInterface {
     node: PlanNode | undefined,
     data?: JsonObject,
     errors?: GraphQLError[],
+    /** Gather its entity fetches with concurrent ones of the same caller (subscription events). */
+    batched?: boolean,
   ): Promise<GatewayExecutionResult>;
 }
 
@@ -96,6 +104,9 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
     }
   };
 
+  const batchMs = options.entityBatchMs ?? 2;
+  const batcher = batchMs > 0 ? new EntityBatcher(batchMs, onFetch) : undefined;
+
   /** Runs `node` (the whole plan, or the rest of a subscription's) and shapes the result. */
   const runOperation = async (
     generation: Generation,
@@ -105,6 +116,7 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
     node: PlanNode | undefined,
     data: JsonObject = {},
     errors: GraphQLError[] = [],
+    batched = false,
   ): Promise<GatewayExecutionResult> => {
     const { planner } = generation;
     const conditions = conditionsOf(prepared, variables);
@@ -134,6 +146,7 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
       caller: headers[CALLER_HEADER],
       done: new Map(),
       onFetch,
+      batcher: batched ? batcher : undefined,
     };
     if (node) await runPlan(state, node);
     const shaped = shapeResponse(shape, state.data, (nodes) =>
@@ -242,6 +255,7 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
       return () => listeners.delete(callback);
     },
     async stop() {
+      batcher?.close();
       await options.clients.close();
     },
   };

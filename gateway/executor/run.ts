@@ -10,6 +10,7 @@ import {
   type JsonObject,
 } from './data.js';
 import type { ConditionValues } from './shape.js';
+import type { EntityBatcher } from './entityBatch.js';
 import { parseResponse, type SubgraphClient, type SubgraphError } from './subgraphClient.js';
 
 /** Everything one request's plan execution reads and writes. */
@@ -34,6 +35,11 @@ export interface RunState {
   caller?: string;
   /** Completion of fetches with an id, for deferred nodes that depend on them. */
   done: Map<string, Promise<void>>;
+  /**
+   * Gathers `_entities` fetches with those of other operations of the same caller (subscription
+   * events) into one request per tick; absent, each fetch is its own request.
+   */
+  batcher?: EntityBatcher;
   /** Called after every subgraph request. */
   onFetch?: (subgraph: string, seconds: number, error: GraphQLError | undefined) => void;
 }
@@ -155,9 +161,22 @@ async function fetchInto(state: RunState, fetch: FetchNode, cursor: Cursor): Pro
   });
   if (representations.length === 0) return;
   if ('representations' in variables) throw new Error('Variables cannot contain "representations"');
-  variables.representations = representations;
-
-  const response = await send(state, client, fetch, variables);
+  let response: { data?: Record<string, unknown> | null; errors?: readonly SubgraphError[] };
+  if (state.batcher && fetch.operationKind === 'query') {
+    const answer = await state.batcher.entities(
+      client,
+      bodyPrefix(fetch),
+      variables,
+      state.headers,
+      state.caller ?? '',
+      representations,
+    );
+    response = { data: { _entities: answer.entities }, errors: answer.errors };
+    if (answer.errors.length === 0) delete response.errors;
+  } else {
+    variables.representations = representations;
+    response = await send(state, client, fetch, variables);
+  }
   if (response.errors) {
     let paths: (string | number)[][] | undefined;
     reportErrors(state, fetch, response.errors, (path) => {

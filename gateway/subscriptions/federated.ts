@@ -279,23 +279,35 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
       return;
     }
     if (this.overBytes()) return;
-    this.enqueueThen(() => this.process(result, arrived));
+    // The rest of the plan starts at once, so that the fetches of events arriving together go
+    // out in one batch; results are still handed on one at a time, in order.
+    const running = this.process(result, this.planned);
+    running.catch(() => undefined);
+    this.enqueueThen(async () => {
+      const done = await running;
+      if (this.ended) return;
+      if (done.cursor !== undefined) this.cursor = done.cursor;
+      this.push(done.result, arrived, this.cursor);
+    });
   }
 
   private enqueueThen(step: () => Promise<void> | void): void {
     this.chain = this.chain.then(step).catch(() => undefined);
   }
 
-  /** Runs the rest of the plan over one event and queues the shaped result. */
-  private async process(result: ExecutionResult, arrived: number): Promise<void> {
-    if (this.ended) return;
+  /** Runs the rest of the plan over one event: the shaped result, and the event's cursor. */
+  private async process(
+    result: ExecutionResult,
+    plan: SubscriptionPlan,
+  ): Promise<{ result: ExecutionResult; cursor?: string }> {
     const { executor, variables } = this.options;
-    const { generation, prepared, node, operation, upstream } = this.plan;
+    const { generation, prepared, node, operation, upstream } = plan;
     const data = (result.data ?? null) as JsonObject | null;
     const root = data?.[operation.rootField] as JsonObject | null | undefined;
-    if (operation.resumable && root && typeof root[CURSOR_ALIAS] === 'string') {
-      this.cursor = root[CURSOR_ALIAS];
-    }
+    const cursor =
+      operation.resumable && root && typeof root[CURSOR_ALIAS] === 'string'
+        ? root[CURSOR_ALIAS]
+        : undefined;
     const errors = (result.errors ?? []).map(
       (e) =>
         new GraphQLError(e.message, {
@@ -303,10 +315,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
           extensions: { ...e.extensions, serviceName: upstream.name },
         }),
     );
-    if (!data) {
-      this.push({ errors }, arrived, this.cursor);
-      return;
-    }
+    if (!data || this.ended) return { result: { errors }, cursor };
     const shaped = await executor.runOperation(
       generation,
       prepared,
@@ -315,8 +324,9 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
       node.rest,
       data,
       errors,
+      true,
     );
-    this.push(shaped, arrived, this.cursor);
+    return { result: shaped, cursor };
   }
 
   private push(result: ExecutionResult, arrived: number, cursor: string | null = null): void {

@@ -85,8 +85,13 @@ export function upstreamOperation(
       selections: [...(root.selectionSet?.selections ?? []), cursorField],
     },
   };
+  // The planner's fragments (Hive names them a, b, …) stay beside the operation, and their
+  // variables count as used.
+  const fragments = document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
   const used = new Set<string>();
-  visit(rewrittenRoot, { Variable: (v) => void used.add(v.name.value) });
+  for (const node of [rewrittenRoot, ...fragments]) {
+    visit(node, { Variable: (v) => void used.add(v.name.value) });
+  }
   const rewritten: OperationDefinitionNode = {
     ...operation,
     variableDefinitions: [
@@ -102,11 +107,7 @@ export function upstreamOperation(
     selectionSet: { kind: Kind.SELECTION_SET, selections: [rewrittenRoot] },
   };
   return {
-    // The planner's fragments (Hive's planner names repeated selections) stay with the operation.
-    query: print({
-      kind: Kind.DOCUMENT,
-      definitions: document.definitions.map((d) => (d === operation ? rewritten : d)),
-    }),
+    query: print({ kind: Kind.DOCUMENT, definitions: [rewritten, ...fragments] }),
     rootField,
     resumable: true,
     initialCursor,

@@ -45,6 +45,9 @@ export class OutboxTail<Row extends { position: number }> {
   /** A wakeup arrived since the fetch loop last looked. */
   private wanted = false;
   private fetching: Promise<void> | undefined;
+  /** Fetch passes begun and ended, and who waits for a pass to end (`refresh`). */
+  private passesBegun = 0;
+  private readonly passWaiters: Array<{ pass: number; done: () => void }> = [];
   /** Readers waiting for the head to pass their position. */
   private readonly waiters = new Set<() => void>();
   /**
@@ -52,6 +55,8 @@ export class OutboxTail<Row extends { position: number }> {
    * the batch that woke it had other keys.
    */
   private readonly keyed = new Map<string, Set<(resumeAfter: number) => void>>();
+  /** Called with every batch of new rows before any reader sees them (see `observe`). */
+  private readonly observers = new Set<(rows: readonly Row[]) => void>();
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -121,6 +126,32 @@ export class OutboxTail<Row extends { position: number }> {
     }
   }
 
+  /**
+   * Calls `observer` with each batch of new rows, in position order, as the tail takes them in:
+   * synchronously, after `head` has moved past them and before any reader is woken. A process
+   * can so route rows to its subscribers itself (one pass per row, however many subscribe), and
+   * act on a row (drop a cached answer) before anyone reads the rows after it. Returns the
+   * function that stops it.
+   */
+  observe(observer: (rows: readonly Row[]) => void): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  /**
+   * Resolves when the tail has looked at the table after this call (one fetch pass begun after
+   * it has ended): whatever had committed before the call is then in `head` and has been seen by
+   * the observers. Calls at the same moment share one pass. A failed look resolves too (it is
+   * logged; the next wakeup tries again).
+   */
+  refresh(): Promise<void> {
+    if (this.closed || !this.ring) return Promise.resolve();
+    const pass = this.passesBegun + 1;
+    const done = new Promise<void>((resolve) => this.passWaiters.push({ pass, done: resolve }));
+    this.wake();
+    return done;
+  }
+
   /** Stops listening, ends every read, releases connections. Idempotent. */
   close(): Promise<void> {
     return (this.closing ??= this.shutdown());
@@ -131,6 +162,7 @@ export class OutboxTail<Row extends { position: number }> {
     clearInterval(this.poll);
     for (const wake of [...this.waiters]) wake();
     for (const waiters of [...this.keyed.values()]) for (const wake of [...waiters]) wake(0);
+    this.passEnded(Infinity);
     await this.listener?.close();
     await this.fetching;
     await this.pool.end();
@@ -147,10 +179,13 @@ export class OutboxTail<Row extends { position: number }> {
     try {
       while (this.wanted && !this.closed) {
         this.wanted = false;
+        const pass = ++this.passesBegun;
         await this.fetchNew();
+        this.passEnded(pass);
       }
     } finally {
       this.fetching = undefined;
+      if (this.closed) this.passEnded(Infinity);
     }
   }
 
@@ -169,9 +204,26 @@ export class OutboxTail<Row extends { position: number }> {
       this.ring!.push(rows);
       const before = this.newest;
       this.newest = rows[rows.length - 1]!.position;
+      for (const observer of [...this.observers]) {
+        try {
+          observer(rows);
+        } catch (err) {
+          this.options.log.error({ err, table: this.options.table }, 'outbox observer failed');
+        }
+      }
       for (const wake of [...this.waiters]) wake();
       this.wakeKeyed(rows, before);
       if (rows.length < this.batchSize) return;
+    }
+  }
+
+  private passEnded(pass: number): void {
+    for (let i = this.passWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.passWaiters[i]!;
+      if (waiter.pass <= pass) {
+        this.passWaiters.splice(i, 1);
+        waiter.done();
+      }
     }
   }
 

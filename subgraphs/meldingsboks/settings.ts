@@ -8,6 +8,13 @@ export const settingsSchema = z.object({
   publishIntervalMs: z.number().int().positive().default(1_000),
   /** How long Enhetsregisteret's answer on a firm's REGN/REVI role is trusted (at most 60 s). */
   roleCacheMs: z.number().int().min(0).max(60_000).default(60_000),
+  /**
+   * Statements the live feeds run at once (access answers, an event's message, unread counts),
+   * out of the pool's 10 connections: the rest queue for a turn instead of timing out on the pool.
+   */
+  feedDbConcurrency: z.number().int().positive().max(8).default(4),
+  /** Rows a live feed may have waiting; past that it reads on from the outbox table instead. */
+  feedMaxQueued: z.number().int().positive().default(10_000),
   /** Safety poll of the outbox when no NOTIFY arrives. */
   outboxPollMs: z.number().int().positive().default(1_000),
   /** How long the outbox relay's lead holds unrenewed (each poll renews it): a frozen leader is

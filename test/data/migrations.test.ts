@@ -40,6 +40,8 @@ describe('data layer on PostgreSQL', () => {
       'enhetsregisteret.oppdatering_posisjon',
       'enhetsregisteret.organisasjonsform',
       'enhetsregisteret.rolle',
+      'enhetsregisteret.rolle_endring',
+      'enhetsregisteret.rolle_endring_v1',
       'enhetsregisteret.underenhet',
       'enhetsregisteret.varslingsadresse',
       'meldingsboks.approved_sender',

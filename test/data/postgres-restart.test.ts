@@ -188,16 +188,10 @@ describe('PostgreSQL restarted under the running graph', () => {
     await sleep(1_000);
     expect(ids).toEqual([before.id, last.id, after.id]);
     expect(feedErrors).toEqual([]);
-    // The subscription opened during the outage is served once the gateway has taken it again
-    // (its retry may still be pausing when `after` is sent: a feed with no cursor yet starts
-    // where the subgraph first serves it), without an error reaching the client.
-    const probes: string[] = [after.id];
-    await until(async () => {
-      if (probes.some((id) => firmIds.includes(id))) return true;
-      probes.push((await sendTo(fixture, { recipient: ORG.bakeri, title: 'probe' })).id);
-      await sleep(500);
-      return probes.some((id) => firmIds.includes(id));
-    }, 15_000).catch((err: unknown) => {
+    // The subscription opened during the outage had no cursor yet: meldingsboks announced its
+    // in-memory head even though the access check could not reach the database, so the gateway
+    // resumed it from there, and the first message after the restart reaches it too.
+    await until(() => firmIds.includes(after.id), 30_000).catch((err: unknown) => {
       console.log(`firm: ids ${JSON.stringify(firmIds)}, errors ${JSON.stringify(firmErrors)}`);
       throw err;
     });

@@ -118,6 +118,8 @@ export interface TestGraphOptions {
   explorer?: GatewayOptions['explorer'];
   /** Trusted documents and batching. @default any document with APQ, no batching */
   operations?: GatewayOptions['operations'];
+  /** The tick of subscription events' batched entity fetches (ms). @default the gateway's */
+  subscriptionBatchMs?: number;
 }
 
 /**
@@ -171,6 +173,7 @@ export async function startTestGraph(
     databaseUrl:
       options.gatewayDatabaseUrl === null ? undefined : (options.gatewayDatabaseUrl ?? databaseUrl),
     metricsPort: options.metricsPort,
+    subscriptionBatchMs: options.subscriptionBatchMs,
     production: options.production ?? false,
     explorer: options.explorer,
     operations: options.operations,

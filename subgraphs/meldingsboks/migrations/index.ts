@@ -12,6 +12,7 @@ import { Migration20261202320000MassSending } from './Migration20261202320000Mas
 import { Migration20261202400000RelayLease } from './Migration20261202400000RelayLease.js';
 import { Migration20261202410000EventContract } from './Migration20261202410000EventContract.js';
 import { Migration20261202500000Webhooks } from './Migration20261202500000Webhooks.js';
+import { Migration20261202600000AccessEvents } from './Migration20261202600000AccessEvents.js';
 
 /** Applied in order on start; append only. */
 export const migrations: MigrationObject[] = [
@@ -34,4 +35,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261202400000RelayLease', class: Migration20261202400000RelayLease },
   { name: 'Migration20261202410000EventContract', class: Migration20261202410000EventContract },
   { name: 'Migration20261202500000Webhooks', class: Migration20261202500000Webhooks },
+  { name: 'Migration20261202600000AccessEvents', class: Migration20261202600000AccessEvents },
 ];

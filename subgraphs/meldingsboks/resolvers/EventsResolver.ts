@@ -1,16 +1,10 @@
-import { Arg, Field, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
-import { Scope } from '../../../platform/auth/caller.js';
-import { requireScope } from '../../../platform/auth/authorize.js';
-import { ClientError, ErrorCode } from '../../../platform/graphql/errors.js';
-import { decodeCursor, encodeCursor } from '../../../platform/graphql/connection.js';
-import { preview } from '../../../platform/graphql/preview.js';
-import { recordStart } from '../../../platform/graphql/subscriptionStart.js';
-import { AccessPolicy, viewAllows } from '../access.js';
+import { Arg, Field, Int, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
+import { encodeCursor } from '../../../platform/graphql/connection.js';
+import { viewAllows } from '../access.js';
 import type { Context } from '../context.js';
-import { prunedThrough } from '../services/pruner.js';
+import { MessageStatus, VISIBLE_TO_RECIPIENT } from '../domain/lifecycle.js';
 import { Message } from '../entities/Message.js';
-import { createLoaders } from '../loaders/index.js';
-import type { OutboxEvent } from '../services/index.js';
+import { forbidden, openFeed, type FeedRows } from './feed.js';
 
 @ObjectType({ description: 'A message published to an inbox, with the cursor to resume after it.' })
 export class MessageEvent {
@@ -21,10 +15,33 @@ export class MessageEvent {
   message!: Message;
 }
 
-interface Feed {
-  /** One inbox, or (null) every inbox that granted the caller access. */
-  recipient: string | null;
-  after: string | null | undefined;
+@ObjectType({
+  description:
+    'Something that changed in an open inbox: a message published to it, or the status of one ' +
+    'already there (read, confirmed, archived or purged, by anyone), with the unread count after it.',
+})
+export class InboxChange {
+  @Field(() => String, { description: 'Pass as `after` to resume right after this change.' })
+  cursor!: string;
+
+  @Field(() => String, { description: 'The message the change is about.' })
+  messageId!: string;
+
+  @Field(() => MessageStatus, {
+    description: 'PUBLISHED for a new message, else the status the message reached.',
+  })
+  status!: MessageStatus;
+
+  @Field(() => Message, {
+    nullable: true,
+    description: 'The message as it is after the change; null once the recipient purged it.',
+  })
+  message!: Message | null;
+
+  @Field(() => Int, {
+    description: "The inbox's unread messages (that you may see) after the change.",
+  })
+  unreadCount!: number;
 }
 
 @Resolver()
@@ -32,13 +49,14 @@ export class EventsResolver {
   @Subscription(() => MessageEvent, {
     description:
       'New messages in one inbox you can read. With `after` (a cursor from an earlier event) it ' +
-      'first replays what you missed, then goes live: no gap, no duplicate. Access is checked ' +
-      'for every event; losing it ends the subscription with FORBIDDEN.',
+      'first replays what you missed, then goes live: no gap, no duplicate. Losing access ends ' +
+      'the subscription with FORBIDDEN before the next event.',
     subscribe: ({ args, context }) =>
-      feed(context as Context, {
-        recipient: args.recipient as string,
-        after: args.after as string,
-      }),
+      openFeed(
+        context as Context,
+        { recipient: args.recipient as string, after: args.after as string },
+        (rows) => inboxMessages(args.recipient as string, rows, context as Context),
+      ),
   })
   messagePublished(
     @Root() event: MessageEvent,
@@ -52,9 +70,11 @@ export class EventsResolver {
     description:
       "New messages in every inbox whose grant to your organisation holds (an accounting firm's " +
       'clients), resumable with `after` like messagePublished. A revoked grant or an ended ' +
-      'REGN/REVI role stops that inbox at once.',
+      'REGN/REVI role stops that inbox before its next event.',
     subscribe: ({ args, context }) =>
-      feed(context as Context, { recipient: null, after: args.after as string }),
+      openFeed(context as Context, { recipient: null, after: args.after as string }, (rows) =>
+        clientMessages(rows, context as Context),
+      ),
   })
   clientMessagePublished(
     @Root() event: MessageEvent,
@@ -62,94 +82,95 @@ export class EventsResolver {
   ): MessageEvent {
     return event;
   }
+
+  @Subscription(() => InboxChange, {
+    description:
+      'Everything an open inbox needs to stay right without polling: new messages, status ' +
+      'changes of messages already there (by a colleague or a firm) and the unread count, for ' +
+      'what you may see of the inbox (as its `inbox` field shows it). Resumable with `after` ' +
+      'like messagePublished; losing access ends it with FORBIDDEN.',
+    subscribe: ({ args, context }) =>
+      openFeed(
+        context as Context,
+        { recipient: args.recipient as string, after: args.after as string },
+        (rows) => inboxChanges(args.recipient as string, rows, context as Context),
+      ),
+  })
+  inboxChanged(
+    @Root() change: InboxChange,
+    @Arg('recipient', () => String) _recipient: string,
+    @Arg('after', () => String, { nullable: true }) _after: string | null,
+  ): InboxChange {
+    return change;
+  }
 }
 
-/**
- * The events of a feed as an iterator whose `return()` (the client unsubscribed) ends the wait
- * for the next event at once, instead of after it. Access and the start are settled before it
- * is returned, so that the start can be announced to a gateway that asks.
- */
-async function feed(ctx: Context, spec: Feed): Promise<AsyncIterableIterator<MessageEvent>> {
-  const { caller, services } = ctx;
-  requireScope(caller, Scope.DPV_READ);
-  const org = caller.org;
-  if (!org) throw new ClientError(ErrorCode.FORBIDDEN, 'Your token names no organisation.');
-  if (spec.recipient) await ctx.access.requireView(spec.recipient);
-  const start = spec.after ? Number(decodeCursor(spec.after, 1)[0]) : services.events.head;
-  if (!Number.isSafeInteger(start) || start < 0) {
-    throw new ClientError(ErrorCode.BAD_USER_INPUT, 'after is not a cursor this feed gave out.', {
-      argument: 'after',
-    });
-  }
-  const oldest = spec.after ? await prunedThrough(ctx.em) : 0;
-  if (start < oldest) {
-    throw new ClientError(
-      ErrorCode.CURSOR_EXPIRED,
-      'after is older than the events still kept: resume from oldestCursor, or start afresh.',
-      { argument: 'after', oldestCursor: encodeCursor([oldest]) },
-    );
-  }
-  recordStart(ctx, encodeCursor([start]));
-  const stop = new AbortController();
-  const inner = events(ctx, spec, org, start, stop.signal);
-  const iterator: AsyncIterableIterator<MessageEvent> = {
-    next: () => inner.next(),
-    return: async () => {
-      stop.abort();
-      return inner.return(undefined);
-    },
-    throw: async (err: unknown) => {
-      stop.abort();
-      return inner.throw(err);
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return iterator;
-}
-
-async function* events(
+/** An inbox's new messages; the view is asked at every batch (cached until access changes). */
+async function* inboxMessages(
+  recipient: string,
+  { batches, view }: FeedRows,
   ctx: Context,
-  spec: Feed,
-  org: string,
-  start: number,
-  signal: AbortSignal,
 ): AsyncGenerator<MessageEvent> {
-  const { caller, services } = ctx;
-  for await (const batch of services.events.read(start, signal, spec.recipient ?? undefined)) {
-    const published = batch.filter(
-      (e) =>
-        e.kind === 'Published' &&
-        (spec.recipient ? e.recipientOrgnr === spec.recipient : e.recipientOrgnr !== org),
-    );
-    if (published.length === 0) continue;
-    // Each batch is a request of its own: fresh entity manager, loaders and access answers, so
-    // that a revoked grant or an ended role counts from the next event on.
-    const em = ctx.em.fork({ clear: true });
-    ctx.loaders = createLoaders(em);
-    ctx.access = new AccessPolicy(caller, em, services.roles, services.personRoles);
-    const owners = [...new Set(published.map((e) => e.recipientOrgnr))];
-    const views = new Map(
-      await Promise.all(owners.map(async (o) => [o, await ctx.access.view(o)] as const)),
-    );
-    const allowed: OutboxEvent[] = [];
-    for (const e of published) {
-      const view = views.get(e.recipientOrgnr);
-      if (!view && spec.recipient) {
-        throw new ClientError(
-          ErrorCode.FORBIDDEN,
-          `You no longer have access to the inbox of ${preview(spec.recipient)}.`,
-        );
-      }
-      if (view && viewAllows(view, e.serviceCode)) allowed.push(e);
+  const { feedLoads } = ctx.services;
+  for await (const batch of batches) {
+    await batch.rolesCaughtUp;
+    for (const row of batch.rows) {
+      if (row.kind === 'StatusChanged') continue;
+      const seen = await view(recipient);
+      if (!seen) throw forbidden(recipient);
+      if (row.kind !== 'Published' || !viewAllows(seen, row.serviceCode)) continue;
+      const message = await feedLoads.message(row.position, row.messageId);
+      if (message) yield { cursor: encodeCursor([row.position]), message };
     }
-    const messages = await ctx.loaders.message.loadMany(allowed.map((e) => e.messageId));
-    for (const [i, e] of allowed.entries()) {
-      const message = messages[i];
-      if (message && !(message instanceof Error)) {
-        yield { cursor: encodeCursor([e.position]), message };
-      }
+  }
+}
+
+/** The new messages of every inbox that granted the firm access, as far as each grant holds. */
+async function* clientMessages({ batches, view }: FeedRows, ctx: Context) {
+  const { feedLoads } = ctx.services;
+  const org = ctx.caller.org;
+  for await (const batch of batches) {
+    await batch.rolesCaughtUp;
+    for (const row of batch.rows) {
+      if (row.kind !== 'Published' || row.recipientOrgnr === org) continue;
+      const seen = await view(row.recipientOrgnr);
+      if (!seen || !viewAllows(seen, row.serviceCode)) continue;
+      const message = await feedLoads.message(row.position, row.messageId);
+      if (message) yield { cursor: encodeCursor([row.position]), message } as MessageEvent;
+    }
+  }
+}
+
+/** What the recipient sees change: statuses reached after publishing, and purging. */
+const SHOWN = new Set<string>([...VISIBLE_TO_RECIPIENT, MessageStatus.PURGED_BY_RECIPIENT]);
+
+async function* inboxChanges(
+  recipient: string,
+  { batches, view }: FeedRows,
+  ctx: Context,
+): AsyncGenerator<InboxChange> {
+  const { feedLoads } = ctx.services;
+  for await (const batch of batches) {
+    await batch.rolesCaughtUp;
+    for (const row of batch.rows) {
+      const seen = await view(recipient);
+      if (!seen) throw forbidden(recipient);
+      if (row.kind === 'AccessChanged' || !SHOWN.has(row.status)) continue;
+      if (!viewAllows(seen, row.serviceCode)) continue;
+      const status = row.status as MessageStatus;
+      const [message, unreadCount] = await Promise.all([
+        status === MessageStatus.PURGED_BY_RECIPIENT
+          ? null
+          : feedLoads.message(row.position, row.messageId),
+        feedLoads.unreadCount(row.position, recipient, seen),
+      ]);
+      yield {
+        cursor: encodeCursor([row.position]),
+        messageId: row.messageId,
+        status,
+        message,
+        unreadCount,
+      };
     }
   }
 }

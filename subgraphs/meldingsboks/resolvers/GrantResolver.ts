@@ -9,6 +9,7 @@ import { GrantKind, InboxGrant } from '../entities/InboxGrant.js';
 import { isActiveEnhet } from '../services/enhetsregisteret.js';
 import { FIRM_ROLES } from '../services/roles.js';
 import { inTransaction } from '../../../platform/db/transaction.js';
+import { recordAccessChange } from '../services/store.js';
 import { actingOrg, actorOf } from './SendResolver.js';
 
 @InputType({ description: 'What a grant opens.' })
@@ -82,6 +83,7 @@ export class GrantResolver {
          values (?, ?, ?, ?::text[], ?, ?) returning id`,
         [owner, grantee, scope.kind, `{${services.map((s) => `"${s}"`).join(',')}}`, viaRole, who],
       );
+      await recordAccessChange(run, owner, grantee);
       return row!.id;
     });
     return (await ctx.em.fork().findOne(InboxGrant, { id }))!;
@@ -98,12 +100,16 @@ export class GrantResolver {
     @Ctx() ctx: Context,
   ): Promise<InboxGrant[]> {
     actingFor(ctx, owner);
-    const rows = await ctx.em.getConnection().execute<Array<{ id: string }>>(
-      `update inbox_grant set revoked_at = now(), revoked_by = ?
-       where owner_orgnr = ? and grantee_orgnr = ? and (?::text is null or kind = ?) and revoked_at is null
-       returning id`,
-      [actorOf(ctx.caller).who, owner, grantee, kind, kind],
-    );
+    const rows = await inTransaction(ctx.em, async (run) => {
+      const ended = await run<{ id: string }>(
+        `update inbox_grant set revoked_at = now(), revoked_by = ?
+         where owner_orgnr = ? and grantee_orgnr = ? and (?::text is null or kind = ?) and revoked_at is null
+         returning id`,
+        [actorOf(ctx.caller).who, owner, grantee, kind, kind],
+      );
+      if (ended.length > 0) await recordAccessChange(run, owner, grantee);
+      return ended;
+    });
     return ctx.em.fork().find(InboxGrant, { id: { $in: rows.map((r) => r.id) } });
   }
 }

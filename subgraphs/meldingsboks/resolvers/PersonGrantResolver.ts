@@ -2,6 +2,7 @@ import { Arg, Ctx, Field, ObjectType, Mutation, Query, Resolver } from 'type-gra
 import { actorName, InternalScope, PID_PATTERN, Scope } from '../../../platform/auth/caller.js';
 import { requireScope } from '../../../platform/auth/authorize.js';
 import { inTransaction } from '../../../platform/db/transaction.js';
+import { recordAccessChange } from '../services/store.js';
 import { ClientError, ErrorCode } from '../../../platform/graphql/errors.js';
 import { capItems } from '../../../platform/graphql/inputLimits.js';
 import { assertOrgnr } from '../../domain/orgnr.js';
@@ -97,6 +98,7 @@ export class PersonGrantResolver {
          values (?, ?, ?, ?::text[], ?) returning id`,
         [owner, person, scope.kind, `{${services.map((s) => `"${s}"`).join(',')}}`, who],
       );
+      await recordAccessChange(run, owner, person);
       return row!.id;
     });
     return (await ctx.em.fork().findOne(PersonGrant, { id }))!;
@@ -115,13 +117,17 @@ export class PersonGrantResolver {
   ): Promise<PersonGrant[]> {
     assertPid(person, 'person');
     await requireAdministrator(ctx, owner);
-    const rows = await ctx.em.getConnection().execute<Array<{ id: string }>>(
-      `update person_grant set revoked_at = now(), revoked_by = ?
-       where owner_orgnr = ? and grantee_pid = ? and (?::text is null or kind = ?)
-         and revoked_at is null
-       returning id`,
-      [actorName(ctx.caller), owner, person, kind, kind],
-    );
+    const rows = await inTransaction(ctx.em, async (run) => {
+      const ended = await run<{ id: string }>(
+        `update person_grant set revoked_at = now(), revoked_by = ?
+         where owner_orgnr = ? and grantee_pid = ? and (?::text is null or kind = ?)
+           and revoked_at is null
+         returning id`,
+        [actorName(ctx.caller), owner, person, kind, kind],
+      );
+      if (ended.length > 0) await recordAccessChange(run, owner, person);
+      return ended;
+    });
     return ctx.em.fork().find(PersonGrant, { id: { $in: rows.map((r) => r.id) } });
   }
 

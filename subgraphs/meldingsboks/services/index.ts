@@ -11,16 +11,25 @@ import { Publisher } from './publisher.js';
 import { PersonRoleChecker } from './personRoles.js';
 import { RoleChecker } from './roles.js';
 import { WebhookDispatcher } from './webhooks.js';
+import { Limiter } from '../../../platform/runtime/limiter.js';
+import { FeedAccess } from './feedAccess.js';
+import { FeedHub } from './feedHub.js';
+import { FeedLoads } from './feedLoads.js';
+import { RoleChangeFollower } from './roleChanges.js';
 import { OUTBOX_CHANNEL, OUTBOX_RAW_CHANNEL, OUTBOX_TABLE } from './store.js';
 
-/** One outbox row: a message published, or its status changed. */
+/**
+ * One outbox row: a message published, or its status changed; or what a grantee may read of
+ * the inbox changed (AccessChanged: no message, service or status; `grantee` set).
+ */
 export interface OutboxEvent {
   position: number;
-  kind: 'Published' | 'StatusChanged';
+  kind: 'Published' | 'StatusChanged' | 'AccessChanged';
   messageId: string;
   recipientOrgnr: string;
   serviceCode: string;
   status: string;
+  grantee: string | null;
 }
 
 export interface Services extends SubgraphServices {
@@ -30,6 +39,14 @@ export interface Services extends SubgraphServices {
   /** Persons' roles, asked with the internal scope that matches on person identifiers. */
   personRoles: PersonRoleChecker;
   events: OutboxTail<OutboxEvent>;
+  /** Routes the outbox to this process's live feeds. */
+  feeds: FeedHub;
+  /** The live feeds' access answers, dropped by the events that change them. */
+  feedAccess: FeedAccess;
+  /** An event's message and unread counts, read once for all feeds. */
+  feedLoads: FeedLoads;
+  /** Queues the live feeds' statements (backpressure in place of pool timeouts). */
+  feedLimiter: Limiter;
   publisher: Publisher;
   pruner: OutboxPruner;
   massSender: MassSender;
@@ -57,15 +74,14 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
     channel: OUTBOX_CHANNEL,
     pollMs: settings.outboxPollMs,
     log: runtime.log,
-    // One inbox's subscribers wake only for that inbox's events.
-    keyOf: (event) => event.recipientOrgnr,
     map: (raw) => ({
       position: Number(raw.position),
       kind: raw.kind as OutboxEvent['kind'],
-      messageId: String(raw.message_id),
+      messageId: String(raw.message_id ?? ''),
       recipientOrgnr: String(raw.recipient_orgnr),
-      serviceCode: String(raw.service_code),
-      status: String(raw.status),
+      serviceCode: String(raw.service_code ?? ''),
+      status: String(raw.status ?? ''),
+      grantee: (raw.grantee as string | null) ?? null,
     }),
   });
   const relay = new OutboxRelay({
@@ -79,10 +95,30 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
     pollMs: settings.outboxPollMs,
     log: runtime.log,
   });
+  const roles = new RoleChecker(enhetsregisteret, settings.roleCacheMs);
+  const personRoles = new PersonRoleChecker(
+    new PeerClient('enhetsregisteret', url, runtime.identity, 'meldingsboks', [
+      InternalScope.READ_PERSON_ROLES,
+    ]),
+    settings.roleCacheMs,
+  );
+  const feedLimiter = new Limiter(settings.feedDbConcurrency);
+  const feedAccess = new FeedAccess(runtime.orm, roles, personRoles, feedLimiter);
+  const roleChanges = new RoleChangeFollower(
+    runtime.databaseUrl,
+    [roles, personRoles, feedAccess],
+    runtime.log,
+    settings.outboxPollMs,
+  );
+  const feeds = new FeedHub(events, feedAccess, roleChanges, settings.feedMaxQueued);
+  const feedLoads = new FeedLoads(runtime.orm, feedLimiter);
   await relay.start();
   try {
     await events.start();
+    await roleChanges.start();
   } catch (err) {
+    await events.close();
+    await roleChanges.close();
     await relay.close();
     throw err;
   }
@@ -108,13 +144,6 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
     runtime.log,
   );
   massSender.start();
-  const roles = new RoleChecker(enhetsregisteret, settings.roleCacheMs);
-  const personRoles = new PersonRoleChecker(
-    new PeerClient('enhetsregisteret', url, runtime.identity, 'meldingsboks', [
-      InternalScope.READ_PERSON_ROLES,
-    ]),
-    settings.roleCacheMs,
-  );
   const webhooks = new WebhookDispatcher(
     runtime.orm,
     roles,
@@ -136,6 +165,10 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
     roles,
     personRoles,
     events,
+    feeds,
+    feedAccess,
+    feedLoads,
+    feedLimiter,
     publisher,
     pruner,
     massSender,
@@ -146,6 +179,8 @@ export async function startServices(runtime: SubgraphRuntime): Promise<Services>
       await massSender.stop();
       await pruner.stop();
       await publisher.stop();
+      feeds.close();
+      await roleChanges.close();
       await events.close();
       await relay.close();
     },

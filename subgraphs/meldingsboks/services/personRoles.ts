@@ -1,4 +1,5 @@
 import type { PeerClient } from '../../../platform/http/peer.js';
+import { EnhetKeys } from './roles.js';
 
 interface Cached {
   roles: ReadonlySet<string>;
@@ -7,11 +8,12 @@ interface Cached {
 
 /**
  * Asks Enhetsregisteret which roles persons hold in an enhet now (as the graph's own service,
- * with the internal scope that matches on person identifiers). Answers are kept at most `ttlMs`
- * (≤ 60 s), as with firms' roles: a role that ends stops reading within that time.
+ * with the internal scope that matches on person identifiers). As with firms' roles, answers are
+ * dropped when Enhetsregisteret's role change feed names the enhet, and kept at most `ttlMs`.
  */
 export class PersonRoleChecker {
   private readonly cache = new Map<string, Cached>();
+  private readonly keysOf = new EnhetKeys();
 
   constructor(
     private readonly enhetsregisteret: PeerClient,
@@ -46,12 +48,22 @@ export class PersonRoleChecker {
       for (const r of data.personroller) found.get(r.person)?.add(r.rolletype);
       for (const [pid, roles] of found) {
         result.set(pid, roles);
-        if (this.ttlMs > 0) this.cache.set(`${enhet}|${pid}`, { roles, expires: now + this.ttlMs });
+        if (this.ttlMs > 0) {
+          this.cache.set(`${enhet}|${pid}`, { roles, expires: now + this.ttlMs });
+          this.keysOf.add(enhet, `${enhet}|${pid}`);
+        }
       }
     }
     if (this.cache.size > 100_000) {
       for (const [key, entry] of this.cache) if (entry.expires <= now) this.cache.delete(key);
+      this.keysOf.clear();
+      for (const key of this.cache.keys()) this.keysOf.add(key.slice(0, key.indexOf('|')), key);
     }
     return result;
+  }
+
+  /** Forgets what is known of roles in `enhet` (its roles changed). */
+  invalidate(enhet: string): void {
+    for (const key of this.keysOf.take(enhet)) this.cache.delete(key);
   }
 }

@@ -10,11 +10,12 @@ interface Cached {
 
 /**
  * Asks Enhetsregisteret which firm roles (REGN, REVI) a holder has in enheter now. Answers are
- * kept at most `ttlMs` (≤ 60 s), so a role that ends stops a grant within that time; a copy
- * that could go stale for longer is never kept.
+ * dropped when Enhetsregisteret's role change feed names the enhet (`invalidate`), and kept at
+ * most `ttlMs` (≤ 60 s) in any case.
  */
 export class RoleChecker {
   private readonly cache = new Map<string, Cached>();
+  private readonly keysOf = new EnhetKeys();
 
   constructor(
     private readonly enhetsregisteret: PeerClient,
@@ -51,15 +52,46 @@ export class RoleChecker {
       for (const r of data.rolleforhold) found.get(r.organisasjonsnummer)?.add(r.rolletype);
       for (const [enhet, roles] of found) {
         result.set(enhet, roles);
-        if (this.ttlMs > 0)
+        if (this.ttlMs > 0) {
           this.cache.set(`${holder}|${enhet}`, { roles, expires: now + this.ttlMs });
+          this.keysOf.add(enhet, `${holder}|${enhet}`);
+        }
       }
     }
     if (this.cache.size > 100_000) this.prune(now);
     return result;
   }
 
+  /** Forgets what is known of roles in `enhet` (its roles changed). */
+  invalidate(enhet: string): void {
+    for (const key of this.keysOf.take(enhet)) this.cache.delete(key);
+  }
+
   private prune(now: number): void {
     for (const [key, entry] of this.cache) if (entry.expires <= now) this.cache.delete(key);
+    this.keysOf.clear();
+    for (const key of this.cache.keys()) this.keysOf.add(key.slice(key.indexOf('|') + 1), key);
+  }
+}
+
+/** The cache keys held for each enhet, so that a role change drops them together. */
+export class EnhetKeys {
+  private readonly keys = new Map<string, Set<string>>();
+
+  add(enhet: string, key: string): void {
+    let set = this.keys.get(enhet);
+    if (!set) this.keys.set(enhet, (set = new Set()));
+    set.add(key);
+  }
+
+  /** The keys of `enhet`, forgotten here. */
+  take(enhet: string): Iterable<string> {
+    const set = this.keys.get(enhet) ?? [];
+    this.keys.delete(enhet);
+    return set;
+  }
+
+  clear(): void {
+    this.keys.clear();
   }
 }

@@ -76,6 +76,19 @@ async function appendEvents(run: Run, ids: readonly string[], status: MessageSta
   await run('select pg_notify(?, ?)', [OUTBOX_RAW_CHANNEL, '']);
 }
 
+/**
+ * An outbox event saying that what `grantee` (an organisation number or a person's pid) may read
+ * of `owner`'s inbox changed, in the caller's transaction with the grant or revocation: every
+ * instance drops its cached access answers for that inbox when the event reaches it.
+ */
+export async function recordAccessChange(run: Run, owner: string, grantee: string): Promise<void> {
+  await run(`insert into outbox (kind, recipient_orgnr, grantee) values ('AccessChanged', ?, ?)`, [
+    owner,
+    grantee,
+  ]);
+  await run('select pg_notify(?, ?)', [OUTBOX_RAW_CHANNEL, '']);
+}
+
 /** A new message as stored (before its statuses). */
 export interface NewMessage {
   id?: string;
