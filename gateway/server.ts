@@ -18,6 +18,8 @@ import { openGatewayState } from './state/index.js';
 import { checkDocumentSize, useOperationLimits, type OperationLimits } from './limits.js';
 import { GatewayMetrics } from './metrics.js';
 import { useMetrics } from './useMetrics.js';
+import { useIncrementalDelivery } from './useIncrementalDelivery.js';
+import { socketErrorFormatter } from '../platform/http/subscriptions.js';
 import { serveGatewaySubscriptions, type SubscriptionLimits } from './subscriptions/server.js';
 import type { SubgraphEndpoint } from './supergraph.js';
 import { buildGeneration } from './generation.js';
@@ -34,6 +36,7 @@ export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
   resumeGraceMs: 5 * 60_000,
   upstreamGiveUpMs: 60_000,
   upstreamConnections: 4,
+  heartbeatMs: 5_000,
 };
 
 /** What the gateway does at its public edge before an operation runs. */
@@ -214,23 +217,29 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       next();
     })().catch(next);
   };
+  const subscriptions = serveGatewaySubscriptions({
+    executor,
+    budgets,
+    addressOf,
+    auth: options.auth,
+    identity: options.identity,
+    limits: { ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.subscriptionLimits },
+    pool: state?.pool,
+    operationLimits: options.limits,
+    metrics,
+    production: options.production,
+    log,
+    bodyLimit: options.bodyLimit ?? '1mb',
+  });
   const service = await startHttpService<GatewayContext>({
     component: 'gateway',
-    edge: [shedder.middleware, ...corsFor(edge.cors), compress, admit],
-    attach: (httpServer) =>
-      serveGatewaySubscriptions(httpServer, {
-        executor,
-        budgets,
-        addressOf,
-        auth: options.auth,
-        identity: options.identity,
-        limits: { ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.subscriptionLimits },
-        pool: state?.pool,
-        operationLimits: options.limits,
-        metrics,
-        production: options.production,
-        log,
-      }),
+    // Subscriptions over HTTP before `admit`: a stream is not a request in flight of its budget;
+    // the core admits each one (the same budgets, caps and limits as graphql-ws).
+    edge: [shedder.middleware, ...corsFor(edge.cors), compress, ...subscriptions.handlers, admit],
+    attach: (httpServer) => {
+      subscriptions.attach(httpServer);
+      return () => subscriptions.close();
+    },
     apollo: {
       gateway: executor,
       includeStacktraceInErrorResponses: !options.production,
@@ -245,6 +254,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           }
         }),
         useMetrics(metrics),
+        useIncrementalDelivery(socketErrorFormatter(options.production, log)),
       ],
     },
     context: async ({ req, res, requestId, log: requestLog }) => {
@@ -262,6 +272,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         forwardedIdentity: once(async () =>
           caller.anonymous ? null : options.identity.signReused(caller),
         ),
+        gone: () => res.destroyed && !res.writableFinished,
       };
     },
     host: options.host,
@@ -288,6 +299,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     shedder,
     close: once(async () => {
       await reloader.close();
+      await subscriptions.endStreams();
       await service.close();
       shedder.stop();
       await state?.close();

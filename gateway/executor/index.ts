@@ -10,6 +10,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
+import Negotiator from 'negotiator';
 import { CALLER_HEADER, REQUEST_ID_HEADER } from '../../platform/auth/internalIdentity.js';
 import type { Logger } from '../../platform/runtime/logger.js';
 import { activeSpan, injectTraceContext } from '../../platform/runtime/tracing.js';
@@ -17,10 +18,11 @@ import type { GatewayContext } from '../context.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Generation } from '../generation.js';
 import { conditionsOf, type PreparedOperation } from './plan.js';
-import type { PlanNode } from './planTypes.js';
+import type { DeferNode, PlanNode } from './planTypes.js';
 import type { JsonObject } from './data.js';
 import { runPlan, type RunState } from './run.js';
-import { shapeResponse } from './shape.js';
+import { shapeResponse, type Shape } from './shape.js';
+import { IncrementalDelivery, keepSubsequent } from './defer.js';
 import type { SubgraphClients } from './subgraphClients.js';
 
 export interface ExecutorOptions {
@@ -96,6 +98,29 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
     }
   };
 
+  /** The plan's run state for one request (or one subscription event). */
+  const runStateOf = (
+    generation: Generation,
+    variables: Readonly<Record<string, unknown>>,
+    headers: Record<string, string>,
+    conditions: ReturnType<typeof conditionsOf>,
+    data: JsonObject,
+    errors: GraphQLError[],
+  ): RunState => ({
+    clients: generation.clients,
+    supergraphSchema: generation.planner.supergraphSchema,
+    headers,
+    variables,
+    conditions,
+    data,
+    errors,
+    inflight: new Map(),
+    shared: options.shareQueries === false ? undefined : shared,
+    caller: headers[CALLER_HEADER],
+    done: new Map(),
+    onFetch,
+  });
+
   /** Runs `node` (the whole plan, or the rest of a subscription's) and shapes the result. */
   const runOperation = async (
     generation: Generation,
@@ -121,31 +146,45 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
         ],
       };
     }
-    const state: RunState = {
-      clients: generation.clients,
-      supergraphSchema: planner.supergraphSchema,
-      headers,
-      variables,
-      conditions,
-      data,
-      errors,
-      inflight: new Map(),
-      shared: options.shareQueries === false ? undefined : shared,
-      caller: headers[CALLER_HEADER],
-      done: new Map(),
-      onFetch,
-    };
+    const state = runStateOf(generation, variables, headers, conditions, data, errors);
     if (node) await runPlan(state, node);
-    const shaped = shapeResponse(shape, state.data, (nodes) =>
-      planner.introspect(prepared, nodes, variables),
+    return resultOf(shape, state, prepared, planner, variables);
+  };
+
+  /**
+   * Runs a plan whose root is a Defer node incrementally: answers the primary part, and keeps
+   * the deferred parts for the response (`takeSubsequent`, sent by useIncrementalDelivery).
+   */
+  const runIncrementally = async (
+    generation: Generation,
+    prepared: PreparedOperation,
+    variables: Readonly<Record<string, unknown>>,
+    headers: Record<string, string>,
+    node: DeferNode,
+    context: GatewayContext,
+  ): Promise<GatewayExecutionResult> => {
+    const { planner } = generation;
+    const conditions = conditionsOf(prepared, variables);
+    const state = runStateOf(generation, variables, headers, conditions, {}, []);
+    state.gone = context.gone;
+    const delivery = new IncrementalDelivery(state, {
+      schema: planner.schema,
+      operation: prepared.operation,
+      fragments: prepared.fragments,
+      rootType: prepared.rootType,
+      conditions,
+      introspect: (nodes) => planner.introspect(prepared, nodes, variables),
+    });
+    await delivery.primary(node);
+    const first = resultOf(
+      planner.shapeOf(prepared, conditions, true),
+      state,
+      prepared,
+      planner,
+      variables,
     );
-    if (state.errors.length > 0) return { data: shaped.data, errors: state.errors };
-    // Like @apollo/gateway: values a subgraph should not have returned are reported beside the
-    // data, not as errors, when no subgraph error explains them.
-    if (shaped.errors.length > 0) {
-      return { data: shaped.data, extensions: { valueCompletion: shaped.errors.map(format) } };
-    }
-    return { data: shaped.data };
+    keepSubsequent(context, delivery.deferred(node));
+    return first;
   };
 
   /** Checks the variables and finds (or makes) the plan; errors are the client's. */
@@ -195,13 +234,21 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
     if (node?.kind === 'Subscription') {
       return {
         errors: [
-          new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at this URL.', {
-            extensions: { code: 'BAD_REQUEST' },
-          }),
+          new GraphQLError(
+            'Subscriptions are served at this URL over graphql-ws, over multipart HTTP (Accept: multipart/mixed;subscriptionSpec="1.0") and over SSE (Accept: text/event-stream).',
+            { extensions: { code: 'BAD_REQUEST' } },
+          ),
         ],
       };
     }
-    return runOperation(generation, prepared, variables, await headersOf(request.context), node);
+    const headers = await headersOf(request.context);
+    if (
+      node?.kind === 'Defer' &&
+      acceptsIncremental(request.request.http?.headers.get('accept') ?? undefined)
+    ) {
+      return runIncrementally(generation, prepared, variables, headers, node, request.context);
+    }
+    return runOperation(generation, prepared, variables, headers, node);
   };
 
   const generationOf = (schema: GraphQLSchema | undefined): Generation =>
@@ -260,6 +307,45 @@ export async function headersOf(
   headers[REQUEST_ID_HEADER] = context.requestId;
   if (activeSpan()) injectTraceContext((name, value) => (headers[name] = value));
   return headers;
+}
+
+/** The shaped response of a run, its errors and value-completion reports. */
+function resultOf(
+  shape: Shape,
+  state: RunState,
+  prepared: PreparedOperation,
+  planner: Generation['planner'],
+  variables: Readonly<Record<string, unknown>>,
+): GatewayExecutionResult {
+  const shaped = shapeResponse(shape, state.data, (nodes) =>
+    planner.introspect(prepared, nodes, variables),
+  );
+  if (state.errors.length > 0) return { data: shaped.data, errors: [...state.errors] };
+  // Like @apollo/gateway: values a subgraph should not have returned are reported beside the
+  // data, not as errors, when no subgraph error explains them.
+  if (shaped.errors.length > 0) {
+    return { data: shaped.data, extensions: { valueCompletion: shaped.errors.map(format) } };
+  }
+  return { data: shaped.data };
+}
+
+/** Media types Apollo Server's HTTP layer chooses among for an incremental answer. */
+const INCREMENTAL_MEDIA_TYPES = [
+  'multipart/mixed',
+  'multipart/mixed; incrementalSpec=v0.2',
+  'multipart/mixed; deferSpec=20220824',
+];
+
+/**
+ * True when the client's Accept picks the deferSpec=20220824 format (what Apollo Client 4 and
+ * Apollo Router speak), by the same negotiation Apollo Server's HTTP layer then makes.
+ */
+function acceptsIncremental(accept: string | undefined): boolean {
+  if (!accept) return false;
+  return (
+    new Negotiator({ headers: { accept } }).mediaType(INCREMENTAL_MEDIA_TYPES) ===
+    INCREMENTAL_MEDIA_TYPES[2]
+  );
 }
 
 function format(error: GraphQLError) {

@@ -34,6 +34,8 @@ export interface RunState {
   caller?: string;
   /** Completion of fetches with an id, for deferred nodes that depend on them. */
   done: Map<string, Promise<void>>;
+  /** True once the client has gone: no further fetch starts (those under way finish). */
+  gone?: () => boolean;
   /** Called after every subgraph request. */
   onFetch?: (subgraph: string, seconds: number, error: GraphQLError | undefined) => void;
 }
@@ -52,6 +54,7 @@ export function runPlan(state: RunState, node: PlanNode): Promise<void> {
 async function run(state: RunState, node: PlanNode, cursor: Cursor): Promise<void> {
   switch (node.kind) {
     case 'Fetch':
+      if (state.gone?.()) return;
       return fetchNode(state, node, cursor);
     case 'BatchFetch':
       return batchFetch(state, node, cursor).catch((err: unknown) => fetchFailed(state, node, err));
@@ -73,8 +76,8 @@ async function run(state: RunState, node: PlanNode, cursor: Cursor): Promise<voi
       return;
     }
     case 'Defer': {
-      // Not streamed: the deferred parts are executed after their dependencies and answered
-      // in the same response. Their paths start at the root.
+      // Answered whole (the client asked for no incremental answer, or this is a subscription's
+      // event): the deferred parts run after their dependencies, their paths from the root.
       if (node.primary.node) await run(state, node.primary.node, cursor);
       await Promise.all(
         node.deferred.map(async (deferred) => {
