@@ -18,6 +18,7 @@ import { openGatewayState } from './state/index.js';
 import { checkDocumentSize, useOperationLimits, type OperationLimits } from './limits.js';
 import { GatewayMetrics } from './metrics.js';
 import { useMetrics } from './useMetrics.js';
+import { useCacheHeaders } from './cacheHeaders.js';
 import { useIncrementalDelivery } from './useIncrementalDelivery.js';
 import { socketErrorFormatter } from '../platform/http/subscriptions.js';
 import { serveGatewaySubscriptions, type SubscriptionLimits } from './subscriptions/server.js';
@@ -254,6 +255,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           }
         }),
         useMetrics(metrics),
+        useCacheHeaders(),
         useIncrementalDelivery(socketErrorFormatter(options.production, log)),
       ],
     },

@@ -14,6 +14,7 @@ import Negotiator from 'negotiator';
 import { CALLER_HEADER, REQUEST_ID_HEADER } from '../../platform/auth/internalIdentity.js';
 import type { Logger } from '../../platform/runtime/logger.js';
 import { activeSpan, injectTraceContext } from '../../platform/runtime/tracing.js';
+import { recordCachePolicy } from '../cacheHeaders.js';
 import type { GatewayContext } from '../context.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Generation } from '../generation.js';
@@ -24,6 +25,7 @@ import { runPlan, type RunState } from './run.js';
 import { shapeResponse, type Shape } from './shape.js';
 import { IncrementalDelivery, keepSubsequent } from './defer.js';
 import type { SubgraphClients } from './subgraphClients.js';
+import type { SubgraphFetch } from './subgraphClient.js';
 
 export interface ExecutorOptions {
   /** The generation built from the supergraph read at start. */
@@ -74,6 +76,8 @@ export interface FederationExecutor extends GatewayInterface {
     node: PlanNode | undefined,
     data?: JsonObject,
     errors?: GraphQLError[],
+    /** The request's context: its answer's cache policy is recorded there (cacheHeaders.ts). */
+    context?: object,
   ): Promise<GatewayExecutionResult>;
 }
 
@@ -89,7 +93,7 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
   const bySchema = new WeakMap<GraphQLSchema, Generation>([[current.schema, current]]);
   const generationListeners = new Set<(next: Generation, previous: Generation) => void>();
   const { metrics } = options;
-  const shared = new Map<string, Promise<string>>();
+  const shared = new Map<string, Promise<SubgraphFetch>>();
   const onFetch: RunState['onFetch'] = (subgraph, seconds, error) => {
     metrics.subgraphFetchDuration.observe({ subgraph }, seconds);
     if (error) {
@@ -130,6 +134,7 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
     node: PlanNode | undefined,
     data: JsonObject = {},
     errors: GraphQLError[] = [],
+    context?: object,
   ): Promise<GatewayExecutionResult> => {
     const { planner } = generation;
     const conditions = conditionsOf(prepared, variables);
@@ -148,6 +153,7 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
     }
     const state = runStateOf(generation, variables, headers, conditions, data, errors);
     if (node) await runPlan(state, node);
+    if (context) recordCachePolicy(context, state.cachePolicy);
     return resultOf(shape, state, prepared, planner, variables);
   };
 
@@ -248,7 +254,7 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
     ) {
       return runIncrementally(generation, prepared, variables, headers, node, request.context);
     }
-    return runOperation(generation, prepared, variables, headers, node);
+    return runOperation(generation, prepared, variables, headers, node, {}, [], request.context);
   };
 
   const generationOf = (schema: GraphQLSchema | undefined): Generation =>

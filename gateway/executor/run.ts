@@ -10,7 +10,13 @@ import {
   type JsonObject,
 } from './data.js';
 import type { ConditionValues } from './shape.js';
-import { parseResponse, type SubgraphClient, type SubgraphError } from './subgraphClient.js';
+import {
+  parseResponse,
+  type CachePolicy,
+  type SubgraphClient,
+  type SubgraphError,
+  type SubgraphFetch,
+} from './subgraphClient.js';
 
 /** Everything one request's plan execution reads and writes. */
 export interface RunState {
@@ -24,18 +30,24 @@ export interface RunState {
   data: JsonObject;
   errors: GraphQLError[];
   /** Identical requests under way, by subgraph and body: sent once, parsed by each user. */
-  inflight: Map<string, Promise<string>>;
+  inflight: Map<string, Promise<SubgraphFetch>>;
   /**
    * Identical queries under way for any request of the same caller, shared across requests
    * (mutations never are). Keyed also by `caller`.
    */
-  shared?: Map<string, Promise<string>>;
+  shared?: Map<string, Promise<SubgraphFetch>>;
   /** Who the subgraphs see as the caller: requests of different callers never share a fetch. */
   caller?: string;
   /** Completion of fetches with an id, for deferred nodes that depend on them. */
   done: Map<string, Promise<void>>;
   /** True once the client has gone: no further fetch starts (those under way finish). */
   gone?: () => boolean;
+  /**
+   * The cache policy of the answer so far: the most restrictive of its fetches' policies (the
+   * least max-age, PRIVATE over PUBLIC); null once one fetch was not cacheable, undefined
+   * while none has answered.
+   */
+  cachePolicy?: CachePolicy | null;
   /** Called after every subgraph request. */
   onFetch?: (subgraph: string, seconds: number, error: GraphQLError | undefined) => void;
 }
@@ -285,7 +297,7 @@ async function send(
   let text = inflight.get(key);
   if (!text) {
     const began = performance.now();
-    text = client.post(body, state.headers);
+    text = client.fetch(body, state.headers);
     inflight.set(key, text);
     if (shared) {
       const forget = () => void shared.delete(key);
@@ -297,8 +309,26 @@ async function send(
         state.onFetch?.(fetch.serviceName, (performance.now() - began) / 1000, err),
     );
   }
+  const answer = await text;
+  restrictCachePolicy(state, answer.cachePolicy);
   // Each user parses its own copy: merging mutates the parsed objects.
-  return parseResponse(fetch.serviceName, await text);
+  return parseResponse(fetch.serviceName, answer.text);
+}
+
+/** Narrows the answer's cache policy by one fetch's: any uncacheable fetch makes it null. */
+function restrictCachePolicy(state: RunState, policy: CachePolicy | undefined): void {
+  if (state.cachePolicy === null) return;
+  if (!policy) {
+    state.cachePolicy = null;
+    return;
+  }
+  const so = state.cachePolicy;
+  state.cachePolicy = so
+    ? {
+        maxAge: Math.min(so.maxAge, policy.maxAge),
+        scope: so.scope === 'PUBLIC' && policy.scope === 'PUBLIC' ? 'PUBLIC' : 'PRIVATE',
+      }
+    : policy;
 }
 
 /** The response path of a root fetch's errors (mutations and queries run at the root). */
