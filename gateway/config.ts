@@ -62,6 +62,7 @@ export async function gatewayOptionsFrom(env: GatewayEnv, log: Logger): Promise<
       resumeGraceMs: env.WS_RESUME_GRACE_S * 1000,
       upstreamGiveUpMs: env.WS_UPSTREAM_GIVE_UP_S * 1000,
       upstreamConnections: env.WS_UPSTREAM_CONNECTIONS,
+      heartbeatMs: env.SUBSCRIPTION_HEARTBEAT_MS,
     },
     bodyLimit: env.MAX_BODY_SIZE,
     operations: {

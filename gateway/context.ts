@@ -9,4 +9,6 @@ export interface GatewayContext extends LoggingContext {
   budget: BudgetKey;
   /** The caller as subgraphs receive it, signed once per request on first use; null if anonymous. */
   forwardedIdentity(): Promise<string | null>;
+  /** True once the client has gone before its answer ended (an incremental answer stops). */
+  gone?: () => boolean;
 }

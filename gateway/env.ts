@@ -114,6 +114,8 @@ export const gatewayEnv = commonEnv.extend({
   WS_UPSTREAM_GIVE_UP_S: positiveInt(60),
   /** graphql-ws: sockets to each subgraph that subscriptions are spread over. */
   WS_UPSTREAM_CONNECTIONS: positiveInt(4),
+  /** Multipart HTTP subscriptions: a `{}` heartbeat part this often, in ms (Apollo Router: 5 s). */
+  SUBSCRIPTION_HEARTBEAT_MS: positiveInt(5_000),
   /**
    * On SIGTERM `/ready` turns 503 at once; the gateway goes on serving this many ms before it
    * stops accepting connections, so that the load balancer sees it. 0 in development.

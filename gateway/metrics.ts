@@ -39,10 +39,16 @@ export class GatewayMetrics {
     help: 'Open WebSocket (graphql-ws) connections',
     registers: [this.registry],
   });
+  readonly httpSubscriptionStreams = new Gauge({
+    name: 'dpv_gateway_http_subscription_streams',
+    help: 'Open HTTP responses streaming a subscription, by transport (multipart, sse)',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
 
   readonly subscriptionsActive = new Gauge({
     name: 'dpv_gateway_subscriptions_active',
-    help: 'Subscriptions under way over graphql-ws',
+    help: 'Subscriptions under way, over every transport',
     registers: [this.registry],
   });
   readonly subscriptionEvents = new Counter({

@@ -21,6 +21,9 @@ import { openGatewayState } from './state/index.js';
 import { checkDocumentSize, useOperationLimits, type OperationLimits } from './limits.js';
 import { GatewayMetrics } from './metrics.js';
 import { useMetrics } from './useMetrics.js';
+import { useCacheHeaders } from './cacheHeaders.js';
+import { useIncrementalDelivery } from './useIncrementalDelivery.js';
+import { socketErrorFormatter } from '../platform/http/subscriptions.js';
 import { serveGatewaySubscriptions, type SubscriptionLimits } from './subscriptions/server.js';
 import type { SubgraphEndpoint } from './supergraph.js';
 import { buildGeneration } from './generation.js';
@@ -37,6 +40,7 @@ export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
   resumeGraceMs: 5 * 60_000,
   upstreamGiveUpMs: 60_000,
   upstreamConnections: 4,
+  heartbeatMs: 5_000,
 };
 
 /** What the gateway does at its public edge before an operation runs. */
@@ -231,33 +235,40 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     })().catch(next);
   };
   const operations = options.operations ?? { maxBatchSize: 0 };
+  const subscriptions = serveGatewaySubscriptions({
+    executor,
+    budgets,
+    addressOf,
+    auth: options.auth,
+    identity: options.identity,
+    limits: { ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.subscriptionLimits },
+    pool: state?.pool,
+    operationLimits: options.limits,
+    trustedDocuments: operations.trustedDocuments,
+    metrics,
+    production: options.production,
+    log,
+    bodyLimit: options.bodyLimit ?? '1mb',
+  });
   const service = await startHttpService<GatewayContext>({
     component: 'gateway',
+    // Subscriptions over HTTP before `admit`: a stream is not a request in flight of its budget;
+    // the core admits each one (the same budgets, caps and limits as graphql-ws).
     edge: [
       shedder.middleware,
       ...corsFor(edge.cors),
       csrfPrevention(originAllowed(edge.cors)),
       compress,
+      ...subscriptions.handlers,
       admit,
     ],
     csrfPrevention: false,
     afterBody: [requestOperations(operations, options.limits, sendError)],
     explorer: options.explorer,
-    attach: (httpServer) =>
-      serveGatewaySubscriptions(httpServer, {
-        executor,
-        budgets,
-        addressOf,
-        auth: options.auth,
-        identity: options.identity,
-        limits: { ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.subscriptionLimits },
-        pool: state?.pool,
-        operationLimits: options.limits,
-        trustedDocuments: operations.trustedDocuments,
-        metrics,
-        production: options.production,
-        log,
-      }),
+    attach: (httpServer) => {
+      subscriptions.attach(httpServer);
+      return () => subscriptions.close();
+    },
     apollo: {
       gateway: executor,
       allowBatchedHttpRequests: operations.maxBatchSize > 0,
@@ -275,6 +286,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           }
         }),
         useMetrics(metrics),
+        useCacheHeaders(),
+        useIncrementalDelivery(socketErrorFormatter(options.production, log)),
       ],
     },
     context: async ({ req, res, requestId, log: requestLog }) => {
@@ -292,6 +305,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         forwardedIdentity: once(async () =>
           caller.anonymous ? null : options.identity.signReused(caller),
         ),
+        gone: () => res.destroyed && !res.writableFinished,
       };
     },
     host: options.host,
@@ -318,6 +332,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     shedder,
     close: once(async () => {
       await reloader.close();
+      await subscriptions.endStreams();
       await service.close();
       shedder.stop();
       await state?.close();

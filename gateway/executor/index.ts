@@ -10,19 +10,23 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
+import Negotiator from 'negotiator';
 import { CALLER_HEADER, REQUEST_ID_HEADER } from '../../platform/auth/internalIdentity.js';
 import type { Logger } from '../../platform/runtime/logger.js';
 import { activeSpan, injectTraceContext } from '../../platform/runtime/tracing.js';
+import { recordCachePolicy } from '../cacheHeaders.js';
 import type { GatewayContext } from '../context.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Generation } from '../generation.js';
 import { conditionsOf, type PreparedOperation } from './plan.js';
-import type { PlanNode } from './planTypes.js';
+import type { DeferNode, PlanNode } from './planTypes.js';
 import type { JsonObject } from './data.js';
 import { EntityBatcher } from './entityBatch.js';
 import { runPlan, type RunState } from './run.js';
-import { shapeResponse } from './shape.js';
+import { shapeResponse, type Shape } from './shape.js';
+import { IncrementalDelivery, keepSubsequent } from './defer.js';
 import type { SubgraphClients } from './subgraphClients.js';
+import type { SubgraphFetch } from './subgraphClient.js';
 
 export interface ExecutorOptions {
   /** The generation built from the supergraph read at start. */
@@ -78,8 +82,12 @@ export interface FederationExecutor extends GatewayInterface {
     node: PlanNode | undefined,
     data?: JsonObject,
     errors?: GraphQLError[],
-    /** Gather its entity fetches with concurrent ones of the same caller (subscription events). */
-    batched?: boolean,
+    /**
+     * `batched`: gather its entity fetches with concurrent ones of the same caller (subscription
+     * events). `context`: the request's context, where its answer's cache policy is recorded
+     * (cacheHeaders.ts).
+     */
+    run?: { batched?: boolean; context?: object },
   ): Promise<GatewayExecutionResult>;
 }
 
@@ -95,7 +103,7 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
   const bySchema = new WeakMap<GraphQLSchema, Generation>([[current.schema, current]]);
   const generationListeners = new Set<(next: Generation, previous: Generation) => void>();
   const { metrics } = options;
-  const shared = new Map<string, Promise<string>>();
+  const shared = new Map<string, Promise<SubgraphFetch>>();
   const onFetch: RunState['onFetch'] = (subgraph, seconds, error) => {
     metrics.subgraphFetchDuration.observe({ subgraph }, seconds);
     if (error) {
@@ -107,6 +115,31 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
   const batchMs = options.entityBatchMs ?? 2;
   const batcher = batchMs > 0 ? new EntityBatcher(batchMs, onFetch) : undefined;
 
+  /** The plan's run state for one request (or one subscription event). */
+  const runStateOf = (
+    generation: Generation,
+    variables: Readonly<Record<string, unknown>>,
+    headers: Record<string, string>,
+    conditions: ReturnType<typeof conditionsOf>,
+    data: JsonObject,
+    errors: GraphQLError[],
+    batched = false,
+  ): RunState => ({
+    clients: generation.clients,
+    supergraphSchema: generation.planner.supergraphSchema,
+    headers,
+    variables,
+    conditions,
+    data,
+    errors,
+    inflight: new Map(),
+    shared: options.shareQueries === false ? undefined : shared,
+    caller: headers[CALLER_HEADER],
+    done: new Map(),
+    onFetch,
+    batcher: batched ? batcher : undefined,
+  });
+
   /** Runs `node` (the whole plan, or the rest of a subscription's) and shapes the result. */
   const runOperation = async (
     generation: Generation,
@@ -116,7 +149,7 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
     node: PlanNode | undefined,
     data: JsonObject = {},
     errors: GraphQLError[] = [],
-    batched = false,
+    run: { batched?: boolean; context?: object } = {},
   ): Promise<GatewayExecutionResult> => {
     const { planner } = generation;
     const conditions = conditionsOf(prepared, variables);
@@ -133,32 +166,46 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
         ],
       };
     }
-    const state: RunState = {
-      clients: generation.clients,
-      supergraphSchema: planner.supergraphSchema,
-      headers,
-      variables,
-      conditions,
-      data,
-      errors,
-      inflight: new Map(),
-      shared: options.shareQueries === false ? undefined : shared,
-      caller: headers[CALLER_HEADER],
-      done: new Map(),
-      onFetch,
-      batcher: batched ? batcher : undefined,
-    };
+    const state = runStateOf(generation, variables, headers, conditions, data, errors, run.batched);
     if (node) await runPlan(state, node);
-    const shaped = shapeResponse(shape, state.data, (nodes) =>
-      planner.introspect(prepared, nodes, variables),
+    if (run.context) recordCachePolicy(run.context, state.cachePolicy);
+    return resultOf(shape, state, prepared, planner, variables);
+  };
+
+  /**
+   * Runs a plan whose root is a Defer node incrementally: answers the primary part, and keeps
+   * the deferred parts for the response (`takeSubsequent`, sent by useIncrementalDelivery).
+   */
+  const runIncrementally = async (
+    generation: Generation,
+    prepared: PreparedOperation,
+    variables: Readonly<Record<string, unknown>>,
+    headers: Record<string, string>,
+    node: DeferNode,
+    context: GatewayContext,
+  ): Promise<GatewayExecutionResult> => {
+    const { planner } = generation;
+    const conditions = conditionsOf(prepared, variables);
+    const state = runStateOf(generation, variables, headers, conditions, {}, []);
+    state.gone = context.gone;
+    const delivery = new IncrementalDelivery(state, {
+      schema: planner.schema,
+      operation: prepared.operation,
+      fragments: prepared.fragments,
+      rootType: prepared.rootType,
+      conditions,
+      introspect: (nodes) => planner.introspect(prepared, nodes, variables),
+    });
+    await delivery.primary(node);
+    const first = resultOf(
+      planner.shapeOf(prepared, conditions, true),
+      state,
+      prepared,
+      planner,
+      variables,
     );
-    if (state.errors.length > 0) return { data: shaped.data, errors: state.errors };
-    // Like @apollo/gateway: values a subgraph should not have returned are reported beside the
-    // data, not as errors, when no subgraph error explains them.
-    if (shaped.errors.length > 0) {
-      return { data: shaped.data, extensions: { valueCompletion: shaped.errors.map(format) } };
-    }
-    return { data: shaped.data };
+    keepSubsequent(context, delivery.deferred(node));
+    return first;
   };
 
   /** Checks the variables and finds (or makes) the plan; errors are the client's. */
@@ -208,13 +255,23 @@ export function createExecutor(options: ExecutorOptions): FederationExecutor {
     if (node?.kind === 'Subscription') {
       return {
         errors: [
-          new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at this URL.', {
-            extensions: { code: 'BAD_REQUEST' },
-          }),
+          new GraphQLError(
+            'Subscriptions are served at this URL over graphql-ws, over multipart HTTP (Accept: multipart/mixed;subscriptionSpec="1.0") and over SSE (Accept: text/event-stream).',
+            { extensions: { code: 'BAD_REQUEST' } },
+          ),
         ],
       };
     }
-    return runOperation(generation, prepared, variables, await headersOf(request.context), node);
+    const headers = await headersOf(request.context);
+    if (
+      node?.kind === 'Defer' &&
+      acceptsIncremental(request.request.http?.headers.get('accept') ?? undefined)
+    ) {
+      return runIncrementally(generation, prepared, variables, headers, node, request.context);
+    }
+    return runOperation(generation, prepared, variables, headers, node, {}, [], {
+      context: request.context,
+    });
   };
 
   const generationOf = (schema: GraphQLSchema | undefined): Generation =>
@@ -274,6 +331,45 @@ export async function headersOf(
   headers[REQUEST_ID_HEADER] = context.requestId;
   if (activeSpan()) injectTraceContext((name, value) => (headers[name] = value));
   return headers;
+}
+
+/** The shaped response of a run, its errors and value-completion reports. */
+function resultOf(
+  shape: Shape,
+  state: RunState,
+  prepared: PreparedOperation,
+  planner: Generation['planner'],
+  variables: Readonly<Record<string, unknown>>,
+): GatewayExecutionResult {
+  const shaped = shapeResponse(shape, state.data, (nodes) =>
+    planner.introspect(prepared, nodes, variables),
+  );
+  if (state.errors.length > 0) return { data: shaped.data, errors: [...state.errors] };
+  // Like @apollo/gateway: values a subgraph should not have returned are reported beside the
+  // data, not as errors, when no subgraph error explains them.
+  if (shaped.errors.length > 0) {
+    return { data: shaped.data, extensions: { valueCompletion: shaped.errors.map(format) } };
+  }
+  return { data: shaped.data };
+}
+
+/** Media types Apollo Server's HTTP layer chooses among for an incremental answer. */
+const INCREMENTAL_MEDIA_TYPES = [
+  'multipart/mixed',
+  'multipart/mixed; incrementalSpec=v0.2',
+  'multipart/mixed; deferSpec=20220824',
+];
+
+/**
+ * True when the client's Accept picks the deferSpec=20220824 format (what Apollo Client 4 and
+ * Apollo Router speak), by the same negotiation Apollo Server's HTTP layer then makes.
+ */
+function acceptsIncremental(accept: string | undefined): boolean {
+  if (!accept) return false;
+  return (
+    new Negotiator({ headers: { accept } }).mediaType(INCREMENTAL_MEDIA_TYPES) ===
+    INCREMENTAL_MEDIA_TYPES[2]
+  );
 }
 
 function format(error: GraphQLError) {

@@ -126,16 +126,28 @@ export class Planner {
     };
   }
 
-  /** The response shape of `prepared` for these condition values. */
-  shapeOf(prepared: PreparedOperation, conditions: ConditionValues): Shape {
-    let key = '';
+  /**
+   * The response shape of `prepared` for these condition values; without its deferred fragments
+   * for the first part of an incremental answer.
+   */
+  shapeOf(
+    prepared: PreparedOperation,
+    conditions: ConditionValues,
+    excludeDeferred = false,
+  ): Shape {
+    let key = excludeDeferred ? 'd' : '';
     for (const { name } of prepared.conditionVariables)
       key += conditions[name] === true ? '1' : '0';
     let shape = prepared.shapes.get(key);
     if (!shape) {
-      shape = new Shape(this.schema, prepared.fragments, conditions, prepared.rootType, [
-        prepared.operation.selectionSet,
-      ]);
+      shape = new Shape(
+        this.schema,
+        prepared.fragments,
+        conditions,
+        prepared.rootType,
+        [prepared.operation.selectionSet],
+        excludeDeferred,
+      );
       prepared.shapes.set(key, shape);
     }
     return shape;

@@ -11,7 +11,13 @@ import {
 } from './data.js';
 import type { ConditionValues } from './shape.js';
 import type { EntityBatcher } from './entityBatch.js';
-import { parseResponse, type SubgraphClient, type SubgraphError } from './subgraphClient.js';
+import {
+  parseResponse,
+  type CachePolicy,
+  type SubgraphClient,
+  type SubgraphError,
+  type SubgraphFetch,
+} from './subgraphClient.js';
 
 /** Everything one request's plan execution reads and writes. */
 export interface RunState {
@@ -25,12 +31,12 @@ export interface RunState {
   data: JsonObject;
   errors: GraphQLError[];
   /** Identical requests under way, by subgraph and body: sent once, parsed by each user. */
-  inflight: Map<string, Promise<string>>;
+  inflight: Map<string, Promise<SubgraphFetch>>;
   /**
    * Identical queries under way for any request of the same caller, shared across requests
    * (mutations never are). Keyed also by `caller`.
    */
-  shared?: Map<string, Promise<string>>;
+  shared?: Map<string, Promise<SubgraphFetch>>;
   /** Who the subgraphs see as the caller: requests of different callers never share a fetch. */
   caller?: string;
   /** Completion of fetches with an id, for deferred nodes that depend on them. */
@@ -40,6 +46,14 @@ export interface RunState {
    * events) into one request per tick; absent, each fetch is its own request.
    */
   batcher?: EntityBatcher;
+  /** True once the client has gone: no further fetch starts (those under way finish). */
+  gone?: () => boolean;
+  /**
+   * The cache policy of the answer so far: the most restrictive of its fetches' policies (the
+   * least max-age, PRIVATE over PUBLIC); null once one fetch was not cacheable, undefined
+   * while none has answered.
+   */
+  cachePolicy?: CachePolicy | null;
   /** Called after every subgraph request. */
   onFetch?: (subgraph: string, seconds: number, error: GraphQLError | undefined) => void;
 }
@@ -58,6 +72,7 @@ export function runPlan(state: RunState, node: PlanNode): Promise<void> {
 async function run(state: RunState, node: PlanNode, cursor: Cursor): Promise<void> {
   switch (node.kind) {
     case 'Fetch':
+      if (state.gone?.()) return;
       return fetchNode(state, node, cursor);
     case 'BatchFetch':
       return batchFetch(state, node, cursor).catch((err: unknown) => fetchFailed(state, node, err));
@@ -79,8 +94,8 @@ async function run(state: RunState, node: PlanNode, cursor: Cursor): Promise<voi
       return;
     }
     case 'Defer': {
-      // Not streamed: the deferred parts are executed after their dependencies and answered
-      // in the same response. Their paths start at the root.
+      // Answered whole (the client asked for no incremental answer, or this is a subscription's
+      // event): the deferred parts run after their dependencies, their paths from the root.
       if (node.primary.node) await run(state, node.primary.node, cursor);
       await Promise.all(
         node.deferred.map(async (deferred) => {
@@ -301,7 +316,7 @@ async function send(
   let text = inflight.get(key);
   if (!text) {
     const began = performance.now();
-    text = client.post(body, state.headers);
+    text = client.fetch(body, state.headers);
     inflight.set(key, text);
     if (shared) {
       const forget = () => void shared.delete(key);
@@ -313,8 +328,26 @@ async function send(
         state.onFetch?.(fetch.serviceName, (performance.now() - began) / 1000, err),
     );
   }
+  const answer = await text;
+  restrictCachePolicy(state, answer.cachePolicy);
   // Each user parses its own copy: merging mutates the parsed objects.
-  return parseResponse(fetch.serviceName, await text);
+  return parseResponse(fetch.serviceName, answer.text);
+}
+
+/** Narrows the answer's cache policy by one fetch's: any uncacheable fetch makes it null. */
+function restrictCachePolicy(state: RunState, policy: CachePolicy | undefined): void {
+  if (state.cachePolicy === null) return;
+  if (!policy) {
+    state.cachePolicy = null;
+    return;
+  }
+  const so = state.cachePolicy;
+  state.cachePolicy = so
+    ? {
+        maxAge: Math.min(so.maxAge, policy.maxAge),
+        scope: so.scope === 'PUBLIC' && policy.scope === 'PUBLIC' ? 'PUBLIC' : 'PRIVATE',
+      }
+    : policy;
 }
 
 /** The response path of a root fetch's errors (mutations and queries run at the root). */

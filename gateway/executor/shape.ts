@@ -84,6 +84,11 @@ export class Shape {
     private readonly conditions: ConditionValues,
     readonly parentType: GraphQLCompositeType,
     private readonly selectionSets: readonly SelectionSetNode[],
+    /**
+     * Leave out fragments marked `@defer` (unless `if: false`): the shape of what an incremental
+     * answer delivers first, or of one deferred part without the parts deferred within it.
+     */
+    private readonly excludeDeferred = false,
   ) {}
 
   /** The fields to produce for an object of `runtimeType`, in response order. */
@@ -159,6 +164,7 @@ export class Shape {
           this.conditions,
           named as GraphQLCompositeType,
           selectionSets,
+          this.excludeDeferred,
         );
         push({
           responseName,
@@ -184,14 +190,18 @@ export class Shape {
     if (!directives || directives.length === 0) return true;
     for (const directive of directives) {
       const name = directive.name.value;
-      if (name !== 'skip' && name !== 'include') continue;
+      const deferred = name === 'defer' && this.excludeDeferred;
+      if (name !== 'skip' && name !== 'include' && !deferred) continue;
       const arg = directive.arguments?.find((a) => a.name.value === 'if');
-      if (!arg) continue;
+      if (!arg) {
+        if (deferred) return false;
+        continue;
+      }
       const value =
         arg.value.kind === Kind.VARIABLE
           ? this.conditions[arg.value.name.value] === true
           : arg.value.kind === Kind.BOOLEAN && arg.value.value;
-      if (name === 'skip' ? value : !value) return false;
+      if (name === 'skip' || deferred ? value : !value) return false;
     }
     return true;
   }
@@ -231,6 +241,21 @@ export function shapeResponse(
 ): ShapeResult {
   const state: ShapeState = { errors: [], path: [], introspect, schema: root['schema'] };
   const data = completeObject(state, root, input, true);
+  return { data: data === INVALID ? null : data, errors: state.errors };
+}
+
+/**
+ * Shapes one object of the response (a deferred part's) by `shape`; `path` is where it sits.
+ * Null when a non-null field of it is missing.
+ */
+export function shapeObject(
+  shape: Shape,
+  input: JsonObject,
+  path: readonly (string | number)[],
+  introspect: (nodes: FieldNode[]) => unknown,
+): ShapeResult {
+  const state: ShapeState = { errors: [], path: [...path], introspect, schema: shape['schema'] };
+  const data = completeObject(state, shape, input);
   return { data: data === INVALID ? null : data, errors: state.errors };
 }
 

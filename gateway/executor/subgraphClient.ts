@@ -1,6 +1,9 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import { GraphQLError } from 'graphql';
+import { parseCachePolicy, type CachePolicy } from '../../platform/graphql/cacheControl.js';
 import { ErrorCode } from '../../platform/graphql/errors.js';
+
+export type { CachePolicy } from '../../platform/graphql/cacheControl.js';
 
 /** What a subgraph answered, parsed. */
 export interface SubgraphResponse {
@@ -14,6 +17,18 @@ export interface SubgraphError {
   path?: readonly (string | number)[];
   locations?: unknown;
   extensions?: Record<string, unknown>;
+}
+
+/** One fetch's answer: the raw body and the cache policy the subgraph gave it. */
+export interface SubgraphFetch {
+  text: string;
+  /**
+   * From the answer's `cache-control` header (`max-age=N, public|private`, as Apollo Server's
+   * cache-control plugin computes it from the fields' hints); undefined when it is not
+   * cacheable (`no-store`, no header, an error status). Only a PUBLIC policy lets the gateway
+   * share one answer among callers.
+   */
+  cachePolicy: CachePolicy | undefined;
 }
 
 export interface SubgraphClientOptions {
@@ -49,8 +64,14 @@ export class SubgraphClient {
 
   /** The raw response text of a POST of `body`; throws a GraphQLError when none usable came. */
   async post(body: string, headers: Record<string, string>): Promise<string> {
+    return (await this.fetch(body, headers)).text;
+  }
+
+  /** A POST of `body`: the response text and its cache policy; throws as `post` does. */
+  async fetch(body: string, headers: Record<string, string>): Promise<SubgraphFetch> {
     let status: number;
     let text: string;
+    let cacheControl: string | string[] | undefined;
     try {
       const response = await this.pool.request({
         path: this.path,
@@ -59,13 +80,14 @@ export class SubgraphClient {
         body,
       });
       status = response.statusCode;
+      cacheControl = response.headers['cache-control'];
       text = await response.body.text();
     } catch (err) {
       throw this.transportError(err);
     }
-    if (status >= 200 && status < 300) return text;
-    // A GraphQL answer with an error status (GraphQL over HTTP) is still an answer.
-    if (looksLikeGraphQL(text)) return text;
+    if (status >= 200 && status < 300) return { text, cachePolicy: parseCachePolicy(cacheControl) };
+    // A GraphQL answer with an error status (GraphQL over HTTP) is still an answer, never shared.
+    if (looksLikeGraphQL(text)) return { text, cachePolicy: undefined };
     throw new GraphQLError(
       `Subgraph "${this.name}" is unavailable: HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`,
       {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { GraphQLError } from 'graphql';
-import type { Extra } from 'graphql-ws/use/ws';
-import type { WebSocket } from 'ws';
+import { ClientError, ErrorCode } from '../../platform/graphql/errors.js';
 import type { InternalIdentity } from '../../platform/auth/internalIdentity.js';
 import type { Logger } from '../../platform/runtime/logger.js';
 import type { Authenticator } from '../auth.js';
@@ -23,12 +22,31 @@ export const CloseCode = {
   ServiceRestart: 1012,
 } as const;
 
+/**
+ * What the core needs of a transport's connection to a client (a WebSocket, an HTTP response
+ * streaming multipart parts or server-sent events).
+ */
+export interface Channel {
+  /** Bytes written to the client and not yet sent: a slow client's backlog. */
+  buffered(): number;
+  /** Ends the connection for a reason given as a {@link CloseCode}. */
+  close(code: number, reason: string): void;
+}
+
+/** Why a connection is not opened: a close code for sockets, an error for HTTP. */
+export interface Refusal {
+  code: number;
+  reason: string;
+  /** With `extensions.http.status` (401, 429 or 503). */
+  error: GraphQLError;
+}
+
 /** One client connection: the context of its operations, as a request's is over HTTP. */
 export interface Connection extends GatewayContext {
   /** Operations under way on it, counted from the moment they are admitted. */
   operations: number;
-  socket: WebSocket;
-  /** Confirms what the client has received (set once it is open). */
+  channel: Channel;
+  /** Confirms what the client has received (graphql-ws: set once it is open). */
   confirmer?: Confirmer;
   /** Closes it with 4403 when its token expires. */
   expiry?: NodeJS.Timeout;
@@ -48,10 +66,11 @@ export interface ConnectionOptions {
 }
 
 /**
- * The gateway's open client connections. A connection is opened on `connection_init`: the token
- * in its payload (`authorization: "Bearer …"`, or `token`) is verified, and a bad one refused
- * with 4403, as is a caller past its connections; the connection closes with 4403 when the
- * token expires (graphql-ws clients retry 4403, and give up for good on 4401).
+ * The gateway's open client connections, over every transport: a socket's `connection_init`,
+ * or one HTTP request that streams a subscription. Its token (`Bearer …`) is verified, and a bad
+ * one refused (4403 on a socket: graphql-ws clients retry it and give up for good on 4401; 401
+ * over HTTP), as is a caller past its connections; the connection closes with 4403 when the
+ * token expires. One caller's connections are counted together whatever their transport.
  */
 export class Connections {
   /** Open connections per budget key: a token's organisation and subject, or an address. */
@@ -60,38 +79,46 @@ export class Connections {
 
   constructor(private readonly options: ConnectionOptions) {}
 
-  /** The connection of `connection_init`, or undefined when its socket was closed instead. */
+  /** The connection of a client with this `Authorization` value, or why it is refused. */
   async open(
-    params: Readonly<Record<string, unknown>> | undefined,
-    extra: Extra,
-  ): Promise<Connection | undefined> {
+    authorization: string | undefined,
+    request: http.IncomingMessage,
+    channel: Channel,
+  ): Promise<Connection | Refusal> {
     const { auth, identity, maxPerCaller } = this.options;
     const requestId = randomUUID();
     const log = this.options.log.child({ requestId });
     let verified;
     try {
-      verified = await auth.verify(authorizationOf(params ?? {}));
+      verified = await auth.verify(authorization);
     } catch (err) {
       const reason = (err as GraphQLError).extensions?.reason ?? 'invalid';
       log.info({ reason }, 'subscription connection refused');
-      extra.socket.close(CloseCode.Forbidden, `Forbidden: token ${String(reason)}`);
-      return undefined;
+      return {
+        code: CloseCode.Forbidden,
+        reason: `Forbidden: token ${String(reason)}`,
+        error: err as GraphQLError,
+      };
     }
-    const budget = budgetKeyOf(verified.caller, this.options.addressOf(extra.request));
+    const budget = budgetKeyOf(verified.caller, this.options.addressOf(request));
     if (budget.kind === 'anonymous' && this.anonymous >= this.options.maxAnonymous) {
-      extra.socket.close(
+      return refusal(
         CloseCode.TryAgainLater,
         'Try again later: too many anonymous connections',
+        ErrorCode.OVERLOADED,
+        503,
+        { limit: 'anonymousConnections', max: this.options.maxAnonymous },
       );
-      return undefined;
     }
     const open = this.perCaller.get(budget.key) ?? 0;
     if (open >= maxPerCaller) {
-      extra.socket.close(
+      return refusal(
         CloseCode.Forbidden,
         `Forbidden: more than ${maxPerCaller} connections for this ${budget.kind === 'caller' ? 'token' : 'address'}`,
+        ErrorCode.OPERATION_LIMIT,
+        429,
+        { limit: 'connectionsPerCaller', max: maxPerCaller },
       );
-      return undefined;
     }
     this.perCaller.set(budget.key, open + 1);
     if (budget.kind === 'anonymous') this.anonymous++;
@@ -104,8 +131,8 @@ export class Connections {
       requestId,
       log,
       operations: 0,
-      socket: extra.socket,
-      close: (code, reason) => extra.socket.close(code, reason),
+      channel,
+      close: (code, reason) => channel.close(code, reason),
     };
     if (verified.expiresAt !== null) {
       connection.expiry = setTimeout(
@@ -128,9 +155,25 @@ export class Connections {
   }
 }
 
-/** The `Authorization` value of a `connection_init` payload. */
-function authorizationOf(params: Readonly<Record<string, unknown>>): string | undefined {
-  const given = params.authorization ?? params.Authorization;
-  if (typeof given === 'string') return given;
-  return typeof params.token === 'string' ? `Bearer ${params.token}` : undefined;
+/** True when `opened` is a refusal rather than a connection. */
+export function isRefusal(opened: Connection | Refusal): opened is Refusal {
+  return 'error' in opened;
+}
+
+function refusal(
+  code: number,
+  reason: string,
+  errorCode: ErrorCode,
+  status: number,
+  extensions: Record<string, unknown>,
+): Refusal {
+  const message = reason.replace(/^[^:]*: /, '');
+  return {
+    code,
+    reason,
+    error: new ClientError(errorCode, `${message[0]!.toUpperCase()}${message.slice(1)}.`, {
+      ...extensions,
+      http: { status },
+    }),
+  };
 }

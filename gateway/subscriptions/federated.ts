@@ -324,7 +324,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
       node.rest,
       data,
       errors,
-      true,
+      { batched: true },
     );
     return { result: shaped, cursor };
   }

@@ -248,7 +248,7 @@ export class OperationRouter {
       maxBufferedBytes,
       giveUpAfterMs: upstreamGiveUpMs,
       held: () => this.holding,
-      socketBuffered: () => connection.socket.bufferedAmount,
+      socketBuffered: () => connection.channel.buffered(),
       onOverflow: (why) => {
         connection.log.warn({ why }, 'slow subscriber closed');
         // 1013: the client comes back by itself and resumes from what it confirmed.

@@ -14,6 +14,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
+import { CACHE_CONTROL_SDL, privateUnlessHinted } from './cacheControl.js';
 
 /** Federation directives a subgraph may use. */
 const FEDERATION_LINK =
@@ -49,7 +50,10 @@ export async function buildFederatedSchema(
   referenceResolvers: ReferenceResolvers = {},
 ): Promise<GraphQLSchema> {
   const schema = await buildSchema({ pubSub: NO_TOPICS, ...options, skipCheck: true });
-  const typeDefs = parse(`${FEDERATION_LINK}\n\n${printSchemaWithDirectives(schema)}`);
+  const printed = printSchemaWithDirectives(schema);
+  // Cache hints (cacheControl.ts) are declared only where a subgraph gives some.
+  const hints = printed.includes('@cacheControl') ? CACHE_CONTROL_SDL : '';
+  const typeDefs = privateUnlessHinted(parse(`${FEDERATION_LINK}\n${hints}\n${printed}`));
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
   for (const [typeName, reference] of Object.entries(referenceResolvers)) {
     resolvers[typeName] = { ...(resolvers[typeName] as object), ...reference } as never;

@@ -31,6 +31,7 @@ export function idResolver<T extends object>(
   type: ClassType<T>,
   idOf: (root: T) => string,
   description: string,
+  cacheHint?: string,
 ): ClassType {
   @Resolver(() => type)
   class IdResolver {
@@ -40,6 +41,8 @@ export function idResolver<T extends object>(
       return idOf(root);
     }
   }
+  // The id is as public as the type's data: the type's cache hint (cacheControl.ts), if any.
+  if (cacheHint) Directive(cacheHint)(IdResolver.prototype, 'id');
   return IdResolver;
 }
 
@@ -48,11 +51,13 @@ export function globalIdResolver<T extends object>(
   type: ClassType<T>,
   typename: string,
   keyOf: (root: T) => string,
+  cacheHint?: string,
 ): ClassType {
   return idResolver(
     type,
     (root) => globalId(typename, keyOf(root)),
     `Global id (\`${typename}:<key>\`), for client caches; stable while the key is.`,
+    cacheHint,
   );
 }
 
@@ -61,10 +66,12 @@ export function contentIdResolver<T extends object>(
   type: ClassType<T>,
   typename: string,
   valueOf: (root: T) => readonly unknown[],
+  cacheHint?: string,
 ): ClassType {
   return idResolver(
     type,
     (root) => contentId(typename, valueOf(root)),
     'Derived from the value (equal values, equal ids), for client caches.',
+    cacheHint,
   );
 }

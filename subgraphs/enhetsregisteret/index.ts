@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { buildFederatedSchema } from '../../platform/graphql/federation.js';
+import { PUBLIC } from '../../platform/graphql/cacheControl.js';
 import { contentIdResolver, globalIdResolver } from '../../platform/graphql/globalId.js';
 import {
   startSubgraph,
@@ -34,19 +35,24 @@ export function buildSchema() {
         RolleforholdResolver,
         PersonrolleResolver,
         VarslingsadresseResolver,
-        globalIdResolver(Enhet, 'Enhet', (e) => e.organisasjonsnummer),
-        globalIdResolver(Underenhet, 'Underenhet', (u) => u.organisasjonsnummer),
-        globalIdResolver(Organisasjonsform, 'Organisasjonsform', (f) => f.kode),
-        contentIdResolver(Kode, 'Kode', (k) => [k.kode, k.beskrivelse]),
-        contentIdResolver(Adresse, 'Adresse', (a) => [
-          a.adresse ?? [],
-          a.postnummer ?? null,
-          a.poststed ?? null,
-          a.kommunenummer ?? null,
-          a.kommune ?? null,
-          a.landkode ?? null,
-          a.land ?? null,
-        ]),
+        globalIdResolver(Enhet, 'Enhet', (e) => e.organisasjonsnummer, PUBLIC),
+        globalIdResolver(Underenhet, 'Underenhet', (u) => u.organisasjonsnummer, PUBLIC),
+        globalIdResolver(Organisasjonsform, 'Organisasjonsform', (f) => f.kode, PUBLIC),
+        contentIdResolver(Kode, 'Kode', (k) => [k.kode, k.beskrivelse], PUBLIC),
+        contentIdResolver(
+          Adresse,
+          'Adresse',
+          (a) => [
+            a.adresse ?? [],
+            a.postnummer ?? null,
+            a.poststed ?? null,
+            a.kommunenummer ?? null,
+            a.kommune ?? null,
+            a.landkode ?? null,
+            a.land ?? null,
+          ],
+          PUBLIC,
+        ),
       ],
     },
     { Enhet: enhetReference },

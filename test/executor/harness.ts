@@ -60,6 +60,8 @@ export interface TestSubgraph {
   resolvers: GraphQLResolverMap<SubgraphContext>;
   /** Answers a request instead of the schema when it returns something. */
   intercept?: (fetch: RecordedFetch) => Interception | undefined;
+  /** The `cache-control` header of its answers (as Apollo Server computes it from hints). */
+  cacheControl?: string;
 }
 
 interface RunningSubgraph {
@@ -121,6 +123,7 @@ async function serveSubgraph(def: TestSubgraph): Promise<RunningSubgraph> {
         const send = (status: number, body: unknown) => {
           res.statusCode = status;
           res.setHeader('content-type', 'application/json');
+          if (def.cacheControl) res.setHeader('cache-control', def.cacheControl);
           res.end(typeof body === 'string' ? body : JSON.stringify(body));
         };
         try {

@@ -308,3 +308,26 @@ export function startGatewayProcess(
     },
   });
 }
+
+export interface GraphFixture {
+  db: TestDatabase;
+  graph: TestGraph;
+}
+
+/**
+ * Registers hooks that start the whole graph (every subgraph and the gateway) on a database of
+ * its own before the file's tests and stop it after; the fixture's fields are set once
+ * `beforeAll` has run.
+ */
+export function useTestGraph(options?: TestGraphOptions): GraphFixture {
+  const fixture = {} as GraphFixture;
+  beforeAll(async () => {
+    fixture.db = await createTestDatabase();
+    fixture.graph = await startTestGraph(fixture.db.url, options);
+  });
+  afterAll(async () => {
+    await fixture.graph?.close();
+    await fixture.db?.drop();
+  });
+  return fixture;
+}

@@ -1,5 +1,6 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/postgresql';
 import { Directive, Field, Int, ObjectType } from 'type-graphql';
+import { PUBLIC } from '../../../platform/graphql/cacheControl.js';
 import { DateScalar } from '../../../platform/graphql/DateScalar.js';
 import { Adresse, Kode } from './Kode.js';
 
@@ -15,12 +16,18 @@ const json = () => ({ type: 'json', nullable: true }) as const;
 @Entity({ tableName: 'enhet' })
 @ObjectType({ description: 'Enhet: a legal entity (hovedenhet) in Enhetsregisteret.' })
 @Directive('@key(fields: "organisasjonsnummer")')
+// The register is public data (brreg's open data): the gateway may share its answers among
+// callers. Fields resolved elsewhere (roles, addresses, contact details) carry no hint and so
+// are private (platform/graphql/cacheControl.ts).
+@Directive(PUBLIC)
 export class Enhet {
   @PrimaryKey({ type: 'character(9)' })
+  @Directive(PUBLIC)
   @Field(() => String, { description: 'Organisasjonsnummer: nine digits, mod-11 checked.' })
   organisasjonsnummer!: string;
 
   @Property({ type: 'text' })
+  @Directive(PUBLIC)
   @Field(() => String, { description: 'Navn: the registered name.' })
   navn!: string;
 
@@ -29,46 +36,57 @@ export class Enhet {
   organisasjonsformKode!: string;
 
   @Property(json())
+  @Directive(PUBLIC)
   @Field(() => Adresse, { nullable: true, description: 'Forretningsadresse: business address.' })
   forretningsadresse?: Adresse | null;
 
   @Property(json())
+  @Directive(PUBLIC)
   @Field(() => Adresse, { nullable: true, description: 'Postadresse: postal address.' })
   postadresse?: Adresse | null;
 
   @Property(json())
+  @Directive(PUBLIC)
   @Field(() => Kode, { nullable: true, description: 'Næringskode 1 (SN2007), the main industry.' })
   naeringskode1?: Kode | null;
 
   @Property(json())
+  @Directive(PUBLIC)
   @Field(() => Kode, { nullable: true })
   naeringskode2?: Kode | null;
 
   @Property(json())
+  @Directive(PUBLIC)
   @Field(() => Kode, { nullable: true })
   naeringskode3?: Kode | null;
 
   @Property(json())
+  @Directive(PUBLIC)
   @Field(() => Kode, { nullable: true, description: 'Institusjonell sektorkode.' })
   institusjonellSektorkode?: Kode | null;
 
   @Property({ type: 'integer', nullable: true })
+  @Directive(PUBLIC)
   @Field(() => Int, { nullable: true, description: 'Antall ansatte: number of employees.' })
   antallAnsatte?: number | null;
 
   @Property(flag())
+  @Directive(PUBLIC)
   @Field(() => Boolean, { nullable: true })
   harRegistrertAntallAnsatte?: boolean | null;
 
   @Property(date())
+  @Directive(PUBLIC)
   @Field(() => DateScalar, { nullable: true })
   registreringsdatoEnhetsregisteret?: string | null;
 
   @Property(date())
+  @Directive(PUBLIC)
   @Field(() => DateScalar, { nullable: true, description: 'Stiftelsesdato: date of foundation.' })
   stiftelsesdato?: string | null;
 
   @Property({ ...flag(), fieldName: 'registrert_i_mvaregisteret' })
+  @Directive(PUBLIC)
   @Field(() => Boolean, {
     nullable: true,
     description: 'Registrert i Merverdiavgiftsregisteret (VAT).',
@@ -76,26 +94,32 @@ export class Enhet {
   registrertIMvaregisteret?: boolean | null;
 
   @Property({ ...flag(), fieldName: 'registrert_i_foretaksregisteret' })
+  @Directive(PUBLIC)
   @Field(() => Boolean, { nullable: true })
   registrertIForetaksregisteret?: boolean | null;
 
   @Property({ ...flag(), fieldName: 'registrert_i_stiftelsesregisteret' })
+  @Directive(PUBLIC)
   @Field(() => Boolean, { nullable: true })
   registrertIStiftelsesregisteret?: boolean | null;
 
   @Property({ ...flag(), fieldName: 'registrert_i_frivillighetsregisteret' })
+  @Directive(PUBLIC)
   @Field(() => Boolean, { nullable: true })
   registrertIFrivillighetsregisteret?: boolean | null;
 
   @Property(flag())
+  @Directive(PUBLIC)
   @Field(() => Boolean, { nullable: true, description: 'Konkurs: in bankruptcy.' })
   konkurs?: boolean | null;
 
   @Property(flag())
+  @Directive(PUBLIC)
   @Field(() => Boolean, { nullable: true, description: 'Under avvikling: being wound up.' })
   underAvvikling?: boolean | null;
 
   @Property(flag())
+  @Directive(PUBLIC)
   @Field(() => Boolean, {
     nullable: true,
     description: 'Under tvangsavvikling eller tvangsoppløsning.',
@@ -103,10 +127,12 @@ export class Enhet {
   underTvangsavviklingEllerTvangsopplosning?: boolean | null;
 
   @Property({ type: 'text', nullable: true })
+  @Directive(PUBLIC)
   @Field(() => String, { nullable: true })
   hjemmeside?: string | null;
 
   @Property({ type: 'text', nullable: true })
+  @Directive(PUBLIC)
   @Field(() => String, { nullable: true, description: 'Målform: Bokmål or Nynorsk.' })
   maalform?: string | null;
 
@@ -115,6 +141,7 @@ export class Enhet {
   overordnetEnhetOrgnr?: string | null;
 
   @Property(date())
+  @Directive(PUBLIC)
   @Field(() => DateScalar, {
     nullable: true,
     description: 'Slettedato: set when the enhet is deleted.',

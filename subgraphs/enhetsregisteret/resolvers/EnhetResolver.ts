@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { assertOrgnr } from '../../domain/orgnr.js';
 import {
   checkFirst,
@@ -6,6 +6,7 @@ import {
   encodeCursor,
   PAGE,
 } from '../../../platform/graphql/connection.js';
+import { PUBLIC } from '../../../platform/graphql/cacheControl.js';
 import { capItems } from '../../../platform/graphql/inputLimits.js';
 import type { Context } from '../context.js';
 import { Enhet } from '../entities/Enhet.js';
@@ -63,6 +64,7 @@ export class EnhetResolver {
     );
   }
 
+  @Directive(PUBLIC)
   @FieldResolver(() => Organisasjonsform)
   organisasjonsform(@Root() enhet: Enhet, @Ctx() ctx: Context): Promise<Organisasjonsform> {
     return formOf(ctx, enhet.organisasjonsformKode);
