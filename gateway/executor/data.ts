@@ -37,6 +37,28 @@ export function setOwn(object: JsonObject, key: string, value: unknown): void {
   }
 }
 
+/**
+ * A deep copy of parsed JSON (objects, lists, primitives): what `structuredClone` gives for
+ * such values, several times cheaper since it needs no serialization. Keeps own `__proto__`.
+ */
+export function copyJson(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const copy = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) copy[i] = copyJson(value[i]);
+    return copy;
+  }
+  const source = value as JsonObject;
+  const copy: JsonObject = {};
+  const keys = Object.keys(source);
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    if (key === '__proto__') setOwn(copy, key, copyJson(source[key]));
+    else copy[key] = copyJson(source[key]);
+  }
+  return copy;
+}
+
 /** Merges `source` into `target`: objects key by key, lists of equal length element by element. */
 export function deepMerge(target: JsonObject, source: unknown): void {
   if (!isJsonObject(source)) return;

@@ -2,6 +2,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { BatchFetchNode, FetchNode, PlanNode, ResponsePath } from './planTypes.js';
 import {
   applyRewrites,
+  copyJson,
   deepMerge,
   isJsonObject,
   objectsAt,
@@ -296,7 +297,7 @@ async function batchFetch(state: RunState, node: BatchFetchNode, cursor: Cursor)
       if (!answer.__typename) answer.__typename = targets[0]!.__typename;
       applyRewrites(state.supergraphSchema, entity.outputRewrites, answer);
       // Each object gets its own copy: merged objects are changed in place by later fetches.
-      for (let t = 1; t < targets.length; t++) deepMerge(targets[t]!, structuredClone(answer));
+      for (let t = 1; t < targets.length; t++) deepMerge(targets[t]!, copyJson(answer));
       deepMerge(targets[0]!, answer);
     }
   });
