@@ -27,6 +27,13 @@ describe('Cache-Control of answers', () => {
     expect(r.cacheControl).toBe('public, max-age=300');
   });
 
+  it('the ids client caches normalise by are as public as the data they name', async () => {
+    const r = await ask('id navn organisasjonsform { id kode } forretningsadresse { id poststed }');
+    expect(r.body.errors).toBeUndefined();
+    expect(r.body.data).toMatchObject({ enhet: { id: `Enhet:${BAKERI}` } });
+    expect(r.cacheControl).toBe('public, max-age=300');
+  });
+
   it('anonymous, with a private field (the inbox, refused): private, no-store', async () => {
     const r = await ask('navn inbox(first: 1) { totalCount }');
     expect(r.body.errors).toHaveLength(1);
