@@ -73,6 +73,11 @@ export class FeedAccess {
     for (const key of keys) this.views.delete(key);
   }
 
+  /** Forgets every inbox's answers (role changes may have been missed). */
+  clear(): void {
+    for (const owner of [...this.keysOf.keys()]) this.invalidate(owner);
+  }
+
   private async load(caller: Caller, owner: string): Promise<InboxView | null> {
     for (;;) {
       const stamp = this.stamp(owner);

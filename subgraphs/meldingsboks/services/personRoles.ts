@@ -66,4 +66,10 @@ export class PersonRoleChecker {
   invalidate(enhet: string): void {
     for (const key of this.keysOf.take(enhet)) this.cache.delete(key);
   }
+
+  /** Forgets everything (role changes may have been missed). */
+  clear(): void {
+    this.cache.clear();
+    this.keysOf.clear();
+  }
 }

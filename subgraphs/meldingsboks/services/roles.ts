@@ -67,6 +67,12 @@ export class RoleChecker {
     for (const key of this.keysOf.take(enhet)) this.cache.delete(key);
   }
 
+  /** Forgets everything (role changes may have been missed). */
+  clear(): void {
+    this.cache.clear();
+    this.keysOf.clear();
+  }
+
   private prune(now: number): void {
     for (const [key, entry] of this.cache) if (entry.expires <= now) this.cache.delete(key);
     this.keysOf.clear();
