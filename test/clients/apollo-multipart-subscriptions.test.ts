@@ -43,13 +43,22 @@ const FEED = gql`
   }
 `;
 
+// recipe:apollo-multipart-subscriptions
+function createSubscribingClient(url: string, token: string) {
+  // HttpLink alone: subscriptions go over multipart HTTP, as against Apollo Router.
+  return new ApolloClient({
+    link: new HttpLink({ uri: url, headers: { authorization: `Bearer ${token}` } }),
+    cache: new InMemoryCache(),
+  });
+}
+// end:apollo-multipart-subscriptions
+
 describe('Apollo Client 4: subscriptions over multipart HTTP with HttpLink alone', () => {
   it('delivers events live, stops the stream on unsubscribe, and resumes after a cursor', async () => {
-    // The recipe: one HttpLink, the caller's token in its headers.
-    const client = new ApolloClient({
-      cache: new InMemoryCache(),
-      link: new HttpLink({ uri: graph.gateway.url, headers: await graph.as(reader(ORG.bakeri)) }),
-    });
+    const client = createSubscribingClient(
+      graph.gateway.url,
+      await graph.issuer.token(reader(ORG.bakeri)),
+    );
     const follow = (after?: string) => {
       const events: MessagePublished['messagePublished'][] = [];
       const errors: unknown[] = [];

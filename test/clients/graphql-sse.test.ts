@@ -31,11 +31,16 @@ interface Event {
   messagePublished: { cursor: string; message: { id: string; title: string } };
 }
 
+// recipe:graphql-sse
+function createSseClient(url: string, token: string) {
+  // graphql-sse's default "distinct connections" mode: one request per operation.
+  return createClient({ url, headers: { authorization: `Bearer ${token}` } });
+}
+// end:graphql-sse
+
 describe('graphql-sse: subscriptions over Server-Sent Events', () => {
   it('delivers events live and resumes after a cursor', async () => {
-    // The recipe: graphql-sse's client, the caller's token in its headers.
-    const headers = await graph.as(reader(ORG.bakeri));
-    const client = createClient({ url: graph.gateway.url, headers, retryAttempts: 0 });
+    const client = createSseClient(graph.gateway.url, await graph.issuer.token(reader(ORG.bakeri)));
 
     const events: Event['messagePublished'][] = [];
     const stop = client.subscribe<Event>(

@@ -30,7 +30,16 @@ describe('README client recipes', () => {
   it('each recipe in test/clients/ is a code block of the README, verbatim', () => {
     const all = recipes();
     expect(all.map((r) => r.name)).toEqual(
-      expect.arrayContaining(['apollo-client', 'urql', 'batch-http-link', 'persisted-query-link']),
+      expect.arrayContaining([
+        'apollo-client',
+        'urql',
+        'batch-http-link',
+        'persisted-query-link',
+        'graphql-ws',
+        'apollo-multipart-subscriptions',
+        'graphql-sse',
+        'apollo-defer',
+      ]),
     );
     for (const r of all) expect(blocks, `${r.file}: ${r.name}`).toContain(r.code);
   });
