@@ -1,123 +1,219 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../harness/database.js';
-import { startTestGraph, type TestGraph } from '../harness/graph.js';
+import { describe, expect, it } from 'vitest';
+import { bearer } from '../harness/graphql.js';
+import { useTestGraph } from '../harness/graph.js';
 import { ORG, reader } from '../subgraphs/meldingsboks/helpers.js';
+import { BAKERY_FEED, LIVE_MS, bakerySender, sleep, until } from './subscriptionHelpers.js';
 
 /**
- * Subscriptions over HTTP (multipart, Apollo Router's protocol; SSE, graphql-sse's distinct
- * connections) spoken raw, as a hostile or careless client would: the same identity, limits and
- * authorisation as graphql-ws, refused before any stream starts where graphql-ws refuses the
- * socket or the operation.
+ * The two HTTP subscription transports spoken by hand (fetch, no client library), each checked
+ * against what graphql-ws does on the same core (test/graph/subscriptions.test.ts,
+ * subscription-limits.test.ts): a bad token is refused before anything streams (401 here, 4403
+ * there), an anonymous caller gets the same FORBIDDEN, the same operation limits and caps hold,
+ * and Accept headers that ask for something else get a clear error, never a stream.
  */
-let db: TestDatabase;
-let graph: TestGraph;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  graph = await startTestGraph(db.url, { subscriptionLimits: { maxConnectionsPerToken: 2 } });
-});
-afterAll(async () => {
-  await graph?.close();
-  await db?.drop();
+const fixture = useTestGraph({
+  limits: { maxDepth: 4, maxDocumentBytes: 2_048 },
+  subscriptionLimits: { maxConnectionsPerToken: 2 },
 });
 
-const TRANSPORTS = {
-  multipart: 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0", application/json',
-  sse: 'text/event-stream',
-} as const;
+interface Transport {
+  name: 'multipart' | 'sse';
+  accept: string;
+  /** The payloads (`{data, errors}`) found in the text streamed so far. */
+  payloads(text: string): Array<{ data?: unknown; errors?: Array<{ extensions?: any }> }>;
+}
 
-const FEED = `subscription ($recipient: String!) {
-  messagePublished(recipient: $recipient) { cursor message { id title } } }`;
+const TRANSPORTS: Transport[] = [
+  {
+    name: 'multipart',
+    accept: 'multipart/mixed;subscriptionSpec="1.0", application/json',
+    payloads: (text) =>
+      text
+        .split('\r\n--graphql')
+        .map((part) => part.split('\r\n\r\n')[1]?.trim())
+        .filter((json): json is string => !!json && json !== '{}' && !json.startsWith('--'))
+        .map((json) => {
+          const part = JSON.parse(json) as { payload: any; errors?: any[] };
+          return part.payload ?? { errors: part.errors };
+        }),
+  },
+  {
+    name: 'sse',
+    accept: 'text/event-stream',
+    payloads: (text) =>
+      text
+        .split('\n\n')
+        .filter((event) => event.includes('event: next'))
+        .map((event) => JSON.parse(event.split('\ndata: ')[1]!) as never),
+  },
+];
 
-/** Posts a subscription; resolves with the status and what arrived within `ms` (or the end). */
-async function subscribe(
-  accept: string,
+/** One subscription request, read as it streams. */
+async function open(
+  transport: Transport,
   query: string,
+  variables: Record<string, unknown>,
   headers: Record<string, string> = {},
-  ms = 1_500,
-): Promise<{ status: number; text: string; abort: () => void }> {
-  const controller = new AbortController();
-  const res = await fetch(graph.gateway.url, {
+  accept = transport.accept,
+) {
+  const abort = new AbortController();
+  const res = await fetch(fixture.graph.gateway.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept, ...headers },
-    body: JSON.stringify({ query, variables: { recipient: ORG.bakeri } }),
-    signal: controller.signal,
+    body: JSON.stringify({ query, variables }),
+    signal: abort.signal,
   });
-  let text = '';
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  const deadline = setTimeout(() => controller.abort(), ms);
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-      if (/"code":"(FORBIDDEN|UNAUTHENTICATED|OPERATION_LIMIT)"/.test(text)) break;
-    }
-  } catch {
-    // Aborted at the deadline: what arrived is the answer.
-  } finally {
-    clearTimeout(deadline);
+  const state = { text: '', ended: false };
+  const streaming = res.status === 200 && !res.headers.get('content-type')?.includes('json');
+  if (streaming) {
+    void (async () => {
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+          state.text += decoder.decode(chunk, { stream: true });
+        }
+      } catch {
+        // aborted
+      }
+      state.ended = true;
+    })();
   }
-  return { status: res.status, text, abort: () => controller.abort() };
+  return {
+    status: res.status,
+    contentType: res.headers.get('content-type') ?? '',
+    json: streaming ? undefined : ((await res.json()) as { errors?: any[]; data?: unknown }),
+    payloads: () => transport.payloads(state.text),
+    ended: () => state.ended,
+    stop: () => abort.abort(),
+  };
 }
 
-describe.each(Object.entries(TRANSPORTS))('subscriptions over %s', (_name, accept) => {
-  it('a garbage token is 401 UNAUTHENTICATED before any stream', async () => {
-    const r = await subscribe(accept, FEED, { authorization: 'Bearer not.a.token' });
+const codes = (errors: Array<{ extensions?: any }> | undefined) =>
+  (errors ?? []).map((e) => e.extensions?.code);
+
+const streams = async (transport: Transport['name']) =>
+  (await fixture.graph.gateway.metrics.httpSubscriptionStreams.get()).values.find(
+    (v) => v.labels.transport === transport,
+  )?.value ?? 0;
+
+const VARIABLES = { recipient: ORG.bakeri };
+
+describe.each(TRANSPORTS)('subscriptions over $name', (transport) => {
+  const send = bakerySender(() => fixture.graph, `raw ${transport.name}`);
+
+  it.each([
+    ['garbage', () => Promise.resolve('not-a-jwt')],
+    [
+      'already expired',
+      () => fixture.graph.issuer.token({ ...reader(ORG.bakeri), expiresIn: -60 }),
+    ],
+  ])('a %s token: 401 UNAUTHENTICATED, no stream (graphql-ws: 4403)', async (_, token) => {
+    const r = await open(transport, BAKERY_FEED, VARIABLES, bearer(await token()));
     expect(r.status).toBe(401);
-    expect(r.text).toContain('"UNAUTHENTICATED"');
+    expect(codes(r.json?.errors)).toEqual(['UNAUTHENTICATED']);
   });
 
-  it("an anonymous caller gets FORBIDDEN for an enhet's inbox, nothing of it", async () => {
-    const r = await subscribe(accept, FEED);
-    expect(r.text).toContain('"FORBIDDEN"');
-    expect(r.text).not.toContain('"title"');
+  it('anonymous, the inbox feed: FORBIDDEN, as over graphql-ws', async () => {
+    const r = await open(transport, BAKERY_FEED, VARIABLES);
+    const errors =
+      r.json?.errors ?? (await until(() => r.payloads().length > 0), r.payloads()[0]!.errors);
+    expect(codes(errors)).toEqual(['FORBIDDEN']);
+    r.stop();
   });
 
-  it("another enhet's token gets FORBIDDEN for the bakery's inbox", async () => {
-    const r = await subscribe(accept, FEED, await graph.as(reader(ORG.snekker)));
-    expect(r.text).toContain('"FORBIDDEN"');
-    expect(r.text).not.toContain('"title"');
+  it("another organisation, the bakery's feed: FORBIDDEN, as over graphql-ws", async () => {
+    const r = await open(
+      transport,
+      BAKERY_FEED,
+      VARIABLES,
+      await fixture.graph.as(reader(ORG.seilforening)),
+    );
+    const errors =
+      r.json?.errors ?? (await until(() => r.payloads().length > 0), r.payloads()[0]!.errors);
+    expect(codes(errors)).toEqual(['FORBIDDEN']);
+    r.stop();
   });
 
-  it('the operation limits hold: a document too deep is OPERATION_LIMIT, not run', async () => {
-    const deep = `subscription { messagePublished(recipient: "${ORG.bakeri}") { message { ${'recipient { inbox { nodes { '.repeat(8)}id${' } } }'.repeat(8)} } } }`;
-    const r = await subscribe(accept, deep, await graph.as(reader(ORG.bakeri)));
-    expect(r.status).toBe(400);
-    expect(r.text).toContain('"OPERATION_LIMIT"');
+  it('the operation limits hold: depth, then document size (OPERATION_LIMIT, 400)', async () => {
+    const auth = await fixture.graph.as(reader(ORG.bakeri));
+    const deep = await open(
+      transport,
+      `subscription ($recipient: String!) { messagePublished(recipient: $recipient) {
+        message { sender { organisasjonsform { kode } } } } }`,
+      VARIABLES,
+      auth,
+    );
+    expect(deep.status).toBe(400);
+    expect(codes(deep.json?.errors)).toEqual(['OPERATION_LIMIT']);
+    expect(deep.json?.errors?.[0]?.extensions).toMatchObject({ limit: 'maxDepth', max: 4 });
+
+    const padded = `${BAKERY_FEED}\n#${'x'.repeat(3_000)}`;
+    const big = await open(transport, padded, VARIABLES, auth);
+    expect(big.status).toBe(400);
+    expect(big.json?.errors?.[0]?.extensions).toMatchObject({
+      code: 'OPERATION_LIMIT',
+      limit: 'maxDocumentBytes',
+    });
   });
 
-  it("past the caller's connections (2 here, streams and sockets together) the next is 429", async () => {
-    const headers = await graph.as(reader(ORG.bakeri));
-    const opened = [await openStream(accept, headers), await openStream(accept, headers)];
-    try {
-      expect(opened.map((o) => o.status)).toEqual([200, 200]);
-      const third = await subscribe(accept, FEED, headers, 1_000);
-      expect(third.status).toBe(429);
-    } finally {
-      for (const o of opened) o.abort();
-    }
+  it('a third stream of one token is refused (429); the metric counts streams open', async () => {
+    const auth = await fixture.graph.as(reader(ORG.bakeri));
+    await until(async () => (await streams(transport.name)) === 0);
+    const first = await open(transport, BAKERY_FEED, VARIABLES, auth);
+    const second = await open(transport, BAKERY_FEED, VARIABLES, auth);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    await until(async () => (await streams(transport.name)) === 2);
+    const third = await open(transport, BAKERY_FEED, VARIABLES, auth);
+    expect(third.status).toBe(429);
+    expect(codes(third.json?.errors)).toEqual(['OPERATION_LIMIT']);
+
+    await sleep(LIVE_MS);
+    const sent = await send('live');
+    await until(() => first.payloads().length === 1 && second.payloads().length === 1);
+    expect(first.payloads()[0]).toMatchObject({
+      data: { messagePublished: { message: { id: sent.id } } },
+    });
+
+    first.stop();
+    await until(async () => (await streams(transport.name)) === 1);
+    const again = await open(transport, BAKERY_FEED, VARIABLES, auth);
+    expect(again.status).toBe(200);
+    second.stop();
+    again.stop();
+    await until(async () => (await streams(transport.name)) === 0);
   });
 });
 
-/** Opens a stream of the bakery's feed and leaves it open; resolves once its headers came. */
-async function openStream(accept: string, headers: Record<string, string>) {
-  const controller = new AbortController();
-  const res = await fetch(graph.gateway.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept, ...headers },
-    body: JSON.stringify({ query: FEED, variables: { recipient: ORG.bakeri } }),
-    signal: controller.signal,
+describe('Accept headers that ask for no subscription stream', () => {
+  it.each([
+    ['an unknown subscription spec', 'multipart/mixed;subscriptionSpec="2.0"'],
+    ['SSE among others', 'text/event-stream, text/html'],
+    ['nothing JSON', 'text/html'],
+  ])('%s: no stream, a clear error', async (_, accept) => {
+    const auth = await fixture.graph.as(reader(ORG.bakeri));
+    const res = await fetch(fixture.graph.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept, ...auth },
+      body: JSON.stringify({ query: BAKERY_FEED, variables: VARIABLES }),
+    });
+    const body = (await res.json()) as { errors?: Array<{ extensions?: any }> };
+    expect(res.status).toBe(406);
+    expect(res.headers.get('content-type')).not.toMatch(/multipart|event-stream/);
+    expect(codes(body.errors)).toEqual(['BAD_REQUEST']);
   });
-  return { status: res.status, abort: () => controller.abort() };
-}
+});
 
-describe('hostile Accept headers', () => {
-  it('a huge Accept naming subscriptionSpec is answered as a plain request, at once', async () => {
+describe('a hostile Accept header', () => {
+  it('naming subscriptionSpec among 5 000 others: answered as a plain request, no stream', async () => {
     const accept = `${'x/y;q=0.1, '.repeat(5_000)}multipart/mixed;subscriptionSpec=9`;
-    const r = await subscribe(accept, FEED, await graph.as(reader(ORG.bakeri)), 5_000);
-    // Not a stream: Apollo Server answers (a subscription over plain HTTP is refused).
-    expect(r.status).toBeGreaterThanOrEqual(400);
-    expect(r.text).not.toContain('"title"');
+    const auth = await fixture.graph.as(reader(ORG.bakeri));
+    const res = await fetch(fixture.graph.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept, ...auth },
+      body: JSON.stringify({ query: BAKERY_FEED, variables: VARIABLES }),
+    });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.headers.get('content-type') ?? '').not.toMatch(/multipart|event-stream/);
+    expect(await res.text()).not.toContain('"title"');
   });
 });
